@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel services for the C++ core: allocation, logging, BUG().  One kernel API each.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bug.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <af_custom/boundary.h>
+
+void *afk_alloc(size_t size, enum afc_gfp gfp)
+{
+	return kmalloc(size, gfp == AFC_GFP_ATOMIC ? GFP_ATOMIC : GFP_KERNEL);
+}
+
+void afk_free(const void *ptr)
+{
+	kfree(ptr);
+}
+
+void afk_log(enum afc_log_level level, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	switch (level) {
+	case AFC_LOG_ERR:
+		pr_err("%pV", &vaf);
+		break;
+	case AFC_LOG_WARN:
+		pr_warn("%pV", &vaf);
+		break;
+	default:
+		pr_info("%pV", &vaf);
+		break;
+	}
+	va_end(args);
+}
+
+void afk_bug(const char *file, int line)
+{
+	pr_crit("core invariant broken at %s:%d\n", file, line);
+	BUG();
+}
