@@ -41,6 +41,7 @@ static int afc_release(struct socket *sock)
 	if (!sk)
 		return 0;
 	afc_sock_release(afc_core(sk));
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	sock_orphan(sk);
 	sock->sk = NULL;
 	sock_put(sk);
@@ -99,6 +100,7 @@ static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int
 	afc_sock_attach(core, sk);
 	sk->sk_destruct = afc_sk_destruct;
 	sock->ops = &afc_ops;
+	sock_prot_inuse_add(net, &afc_proto, 1);
 	return 0;
 }
 

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# af_custom — top-level targets.  Every target installs its own dependencies first (scripts/deps.sh).
+#
+#   make              build af_custom.ko for Debian's stock kernel (linux-headers-amd64)
+#   make KDIR=<tree>  build it against any other kernel tree (into build/custom/)
+#   make debug        build the debug test kernel (cached) and the modules for it, KUnit included
+#   make tools        build the user-space programs (afc CLI, selftests) into build/tools/
+#   make demo         the main job: boot the stock kernel in a VM, load the module, show it working
+#   make check        every test: KUnit on the debug kernel, selftests on both kernels
+#   make vm           an interactive shell in the VM with the module loaded (KERNEL=debug for the other)
+#   make clean        remove build/ (the kernel cache outside the checkout stays)
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+KERNEL ?= stock
+
+.PHONY: all deps modules stock debug custom tools demo check vm clean
+
+ifdef KDIR
+all: custom
+else
+all: stock
+endif
+
+deps:
+	@scripts/deps.sh
+
+stock: deps
+	@. scripts/kernel-release.sh && scripts/build-module.sh stock "$$STOCK_KDIR"
+
+custom: deps
+	@scripts/build-module.sh custom "$(KDIR)"
+
+debug: deps
+	@scripts/build-module.sh debug "$$(scripts/test-kernel.sh)"
+
+modules: stock debug
+
+tools: deps
+	@$(MAKE) -s -C tools OUT=$(TOP)/build/tools
+
+demo: stock tools
+	@scripts/vm.sh --kernel stock --name demo -- /afc/bin/demo.sh
+
+vm: $(KERNEL) tools
+	@scripts/vm.sh --kernel $(KERNEL) --name shell --interactive -- \
+		'insmod /afc/af_custom.ko && afc info'
+
+check: modules tools
+	@start=$$(date +%s); \
+	scripts/vm.sh --kernel stock --name check-stock -- /afc/bin/check.sh || true; \
+	scripts/vm.sh --kernel debug --name check-debug -- /afc/bin/check.sh || true; \
+	echo "check: both VM runs took $$(( $$(date +%s) - start )) s"; \
+	scripts/results.py check-stock check-debug
+
+clean:
+	rm -rf build

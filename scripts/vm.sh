@@ -1,0 +1,104 @@
+#!/bin/bash
+# vm.sh [--kernel stock|debug] [--timeout SECONDS] [--name NAME] [--interactive] -- COMMAND...
+#
+# Boots Debian's stock kernel or the debug test kernel in QEMU (TCG: KVM is unusable here) with an
+# initramfs holding busybox, iproute2, af_custom.ko and build/tools/, and runs COMMAND inside.
+#   console (ttyS0)  -> build/vm/NAME.console.log, streamed live when AFC_VERBOSE=1
+#   COMMAND's output -> build/vm/NAME.out (second serial port), streamed live to stdout
+# Exit status: COMMAND's own; 124 when the VM timed out or died without reporting one; 99 when
+# the kernel printed an oops, BUG, WARNING, KASAN, lockdep or kmemleak report (even if COMMAND
+# passed).  --interactive gives a shell on the console instead (make vm).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kernel=stock
+timeout=
+name=
+interactive=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || [ -n "$interactive" ] || { echo "usage: vm.sh [--kernel stock|debug] -- COMMAND..." >&2; exit 2; }
+name=${name:-$kernel}
+
+"$top/scripts/deps.sh"
+case "$kernel" in
+stock)
+	. "$top/scripts/kernel-release.sh"
+	image="$("$top/scripts/stock-kernel.sh")/boot/vmlinuz-$STOCK_KREL"
+	cmdline=""
+	timeout=${timeout:-900}
+	;;
+debug)
+	image="$("$top/scripts/test-kernel.sh")/arch/x86/boot/bzImage"
+	cmdline="kasan_multi_shot"
+	timeout=${timeout:-1800}
+	;;
+*) echo "vm: unknown kernel '$kernel' (stock or debug)" >&2; exit 2 ;;
+esac
+
+dir="$top/build/vm"
+mkdir -p "$dir"
+console="$dir/$name.console.log"
+out="$dir/$name.out"
+job="$dir/$name.job"
+initrd="$dir/$name.initramfs.gz"
+rm -f "$console" "$out"
+
+{ echo '#!/bin/sh'; echo 'cd /afc'; [ $# -gt 0 ] && printf '%s\n' "$*"; } > "$job"
+"$top/scripts/initramfs.sh" "$kernel" "$initrd" "$job" "$interactive"
+
+qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
+	-machine pc -cpu qemu64 -smp 2 -m 2048 -accel tcg,thread=multi
+	-kernel "$image" -initrd "$initrd"
+	-append "console=ttyS0 rdinit=/init panic=-1 oops=panic loglevel=6 $cmdline")
+
+start=$(date +%s)
+if [ -n "$interactive" ]; then
+	"${qemu[@]}" -serial mon:stdio -serial "file:$out"
+	exit 0
+fi
+
+timeout -k 10 "$timeout" "${qemu[@]}" -serial "file:$console" -serial "file:$out" </dev/null &
+qpid=$!
+touch "$console" "$out"
+if [ "${AFC_VERBOSE:-0}" = 1 ]; then
+	tail -n +1 -F --pid=$qpid "$console" 2>/dev/null &
+else
+	tail -n +1 -F --pid=$qpid "$out" 2>/dev/null | grep --line-buffered -v '^AFC-EXIT ' &
+fi
+tailpid=$!
+qrc=0
+wait $qpid || qrc=$?
+wait $tailpid 2>/dev/null || true
+elapsed=$(( $(date +%s) - start ))
+
+rc=$(tr -d '\r' < "$out" | sed -n 's/^AFC-EXIT \([0-9]*\)$/\1/p' | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "vm: $name: no exit status from the VM after ${elapsed} s (qemu status $qrc); console tail:" >&2
+	tail -n 40 "$console" >&2
+	rc=124
+fi
+
+# Kernel reports: any of these in the console log fails the run.
+reports='BUG:|WARNING:|Oops|Kernel panic|general protection fault|KASAN:|UBSAN:|'\
+'possible circular locking|possible recursive locking|inconsistent lock state|'\
+'suspicious RCU usage|lock held when returning|lockdep is turned off|INFO: trying to register non-static key|'\
+'unreferenced object|suspected memory leak|Call Trace:|soft lockup|hard LOCKUP|blocked for more than'
+if grep -qE "$reports" "$console"; then
+	echo "vm: $name: the kernel printed a report (see $console):" >&2
+	grep -nE -A12 "$reports" "$console" | head -n 80 >&2
+	echo "AFC-KERNEL-LOG dirty" >> "$out"
+	[ "$rc" = 0 ] && rc=99
+else
+	echo "AFC-KERNEL-LOG clean" >> "$out"
+fi
+echo "vm: $name: $kernel kernel, exit status $rc, ${elapsed} s" >&2
+exit "$rc"

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for af_custom user programs: the family number in use, and sysfs parameters. */
+#ifndef AFC_USER_H
+#define AFC_USER_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/af_custom.h>
+
+#define AFC_SYSFS "/sys/module/af_custom"
+
+/* Read a module parameter as a number (decimal or 0x hex); -1 when absent. */
+static inline long afc_param(const char *name)
+{
+	char path[128], buf[64];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), AFC_SYSFS "/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+/* The module's reference count (each open socket holds references); -1 when not loaded. */
+static inline long afc_module_refcnt(void)
+{
+	FILE *f = fopen(AFC_SYSFS "/refcnt", "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The family the loaded module registered, or the UAPI default when it is not loaded. */
+static inline int afc_family(void)
+{
+	long f = afc_param("family");
+
+	return f > 0 ? (int)f : AF_CUSTOM;
+}
+
+#endif

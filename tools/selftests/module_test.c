@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests: the module's life — rmmod refused while a socket is open, allowed after the last
+ * close; load-time errors for a taken or out-of-range family and a bad EtherType.
+ * Usage: module_test /path/to/af_custom.ko   (the module is loaded with defaults at the end)
+ */
+#include <fcntl.h>
+#include <sys/klog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "../lib/afc.h"
+#include "harness.h"
+
+static const char *module_path = "/afc/af_custom.ko";
+
+static int load(const char *params)
+{
+	int fd = open(module_path, O_RDONLY | O_CLOEXEC);
+	int ret, err;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "af_custom", O_NONBLOCK);
+}
+
+static int loaded(void)
+{
+	struct stat st;
+
+	return stat(AFC_SYSFS, &st) == 0;
+}
+
+static void ensure_loaded_default(void)
+{
+	if (loaded() && afc_param("family") == AF_CUSTOM)
+		return;
+	if (loaded())
+		ASSERT_EQ(unload(), 0);
+	ASSERT_EQ(load(""), 0);
+}
+
+static void ensure_unloaded(void)
+{
+	if (loaded())
+		ASSERT_EQ(unload(), 0);
+	ASSERT_TRUE(!loaded());
+}
+
+/* Does the kernel log, since it was last cleared, contain `what`? */
+static int klog_contains(const char *what)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, what) != NULL;
+}
+
+TEST(rmmod_refused_while_a_socket_is_open)
+{
+	int fd;
+
+	ensure_loaded_default();
+	fd = socket(AF_CUSTOM, SOCK_DGRAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_ERRNO(unload(), EWOULDBLOCK);
+	EXPECT_TRUE(loaded());
+	close(fd);
+}
+
+TEST(rmmod_succeeds_after_last_close)
+{
+	int fds[3];
+
+	ensure_loaded_default();
+	for (int i = 0; i < 3; i++) {
+		fds[i] = socket(AF_CUSTOM, (int[]){ SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM }[i], 0);
+		ASSERT_GE(fds[i], 0);
+	}
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	ASSERT_EQ(unload(), 0);
+	EXPECT_TRUE(!loaded());
+	/* The family is gone with the module (no modprobe in the VM to load it back). */
+	EXPECT_ERRNO(socket(AF_CUSTOM, SOCK_DGRAM, 0), EAFNOSUPPORT);
+	ensure_loaded_default();
+}
+
+TEST(taken_family_fails_the_load_with_a_message)
+{
+	ensure_unloaded();
+	klogctl(5 /* SYSLOG_ACTION_CLEAR */, NULL, 0);
+	EXPECT_ERRNO(load("family=1"), EEXIST);	/* AF_UNIX */
+	EXPECT_TRUE(!loaded());
+	EXPECT_TRUE(klog_contains("af_custom: address family 1 is already registered"));
+	ensure_loaded_default();
+}
+
+TEST(out_of_range_family_fails_the_load)
+{
+	ensure_unloaded();
+	EXPECT_ERRNO(load("family=0"), EINVAL);
+	EXPECT_ERRNO(load("family=46"), EINVAL);
+	EXPECT_ERRNO(load("family=-3"), EINVAL);
+	EXPECT_TRUE(!loaded());
+	ensure_loaded_default();
+}
+
+TEST(bad_ethertype_fails_the_load)
+{
+	ensure_unloaded();
+	EXPECT_ERRNO(load("ethertype=0x5ff"), EINVAL);
+	EXPECT_ERRNO(load("ethertype=0x10000"), EINVAL);
+	EXPECT_ERRNO(load("ethertype=banana"), EINVAL);
+	EXPECT_TRUE(!loaded());
+	ensure_loaded_default();
+}
+
+TEST(other_family_and_ethertype_can_be_chosen)
+{
+	int fd, v = -1;
+	socklen_t len = sizeof(v);
+
+	ensure_unloaded();
+	ASSERT_EQ(load("family=18 ethertype=0x88b6"), 0);
+	EXPECT_EQ(afc_param("family"), 18);
+	EXPECT_EQ(afc_param("ethertype"), 0x88b6);
+	fd = socket(18, SOCK_SEQPACKET, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len), 0);
+	EXPECT_EQ(v, 18);
+	close(fd);
+	EXPECT_ERRNO(socket(AF_CUSTOM, SOCK_DGRAM, 0), EAFNOSUPPORT);
+	ensure_loaded_default();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		module_path = argv[1];
+	return afc_run_tests();
+}
