@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Building and validating af_custom frames.  Nothing in a received frame is trusted before
+// afc_wire_parse has accepted it.
+#include "wire.h"
+
+namespace afc::wire {
+
+bool known_type(u8 type)
+{
+	switch (type) {
+#define AFC_WIRE_CASE(name, value) case AFC_WIRE_##name:
+		AFC_WIRE_TYPE_LIST(AFC_WIRE_CASE)
+#undef AFC_WIRE_CASE
+		return true;
+	default:
+		return false;
+	}
+}
+
+} // namespace afc::wire
+
+using namespace afc::wire;
+
+// RFC 1071 Internet checksum: the ones' complement of the ones' complement sum of 16-bit
+// big-endian words, an odd last byte padded with zero.
+extern "C" unsigned short afc_wire_csum(const void *buf, afc_size_t len)
+{
+	const u8 *p = static_cast<const u8 *>(buf);
+	unsigned long sum = 0;
+
+	for (; len > 1; len -= 2, p += 2)
+		sum += get16(p);
+	if (len)
+		sum += static_cast<unsigned long>(p[0]) << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return static_cast<u16>(~sum);
+}
+
+extern "C" void afc_wire_build(const struct afc_wire_hdr *h, void *frame)
+{
+	u8 *p = static_cast<u8 *>(frame);
+
+	p[kVersion] = AFC_WIRE_VERSION;
+	p[kType] = h->type;
+	put16(p + kSport, h->sport);
+	put16(p + kDport, h->dport);
+	put16(p + kLen, h->len);
+	put32(p + kSeq, h->seq);
+	put32(p + kAck, h->ack);
+	put16(p + kWindow, h->window);
+	put16(p + kCsum, 0);
+	put16(p + kCsum, afc_wire_csum(p, AFC_WIRE_HLEN + h->len));
+}
+
+extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_hdr *h)
+{
+	const u8 *p = static_cast<const u8 *>(frame);
+
+	if (len < AFC_WIRE_HLEN)
+		return AFC_DROP_SHORT;
+	if (p[kVersion] != AFC_WIRE_VERSION)
+		return AFC_DROP_VERSION;
+	if (!known_type(p[kType]))
+		return AFC_DROP_TYPE;
+
+	// The frame holds exactly the header and the payload it announces; only a frame shorter
+	// than Ethernet's minimum may carry more: the zero padding the link added.
+	afc_size_t payload = get16(p + kLen);
+	afc_size_t need = AFC_WIRE_HLEN + payload;
+	if (len < need || (len > need && len > AFC_ETH_MIN_PAYLOAD))
+		return AFC_DROP_LENGTH;
+
+	// Summing a frame that carries its own checksum gives zero.
+	if (afc_wire_csum(p, need) != 0)
+		return AFC_DROP_CHECKSUM;
+
+	h->version = p[kVersion];
+	h->type = p[kType];
+	h->sport = get16(p + kSport);
+	h->dport = get16(p + kDport);
+	h->len = static_cast<u16>(payload);
+	h->seq = get32(p + kSeq);
+	h->ack = get32(p + kAck);
+	h->window = get16(p + kWindow);
+	return AFC_DROP_NONE;
+}
+
+extern "C" const char *afc_drop_name(enum afc_drop reason)
+{
+	switch (reason) {
+#define AFC_DROP_CASE(name, text) case AFC_DROP_##name: return text;
+		AFC_DROP_LIST(AFC_DROP_CASE)
+#undef AFC_DROP_CASE
+	default:
+		return "none";
+	}
+}
