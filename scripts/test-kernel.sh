@@ -45,5 +45,9 @@ done < "$here/test-kernel.config"
 
 make -s -j"$jobs" bzImage modules >&2
 touch "$stamp"
+# Trees for other source versions or fragments are stale now: free their disk space.
+for old in "$cache/test-kernel"/*; do
+	[ "$old" = "${tree%/linux}" ] || rm -rf "$old"
+done
 echo "test-kernel: built in $(( $(date +%s) - start )) s" >&2
 echo "$tree"
