@@ -29,7 +29,6 @@ for bin in /usr/sbin/ip /usr/sbin/tc; do
 	done
 done
 [ -d /usr/lib/x86_64-linux-gnu/tc ] && cp -r --parents /usr/lib/x86_64-linux-gnu/tc "$root/"
-touch "$root/etc/iproute2-placeholder"
 
 # Kernel modules: on the stock kernel they come from Debian's package, in dependency order.
 if [ "$kernel" = stock ]; then

@@ -19,42 +19,39 @@ def indent(s):
     return len(s.expandtabs(8))
 
 
+def missing(plan):
+    """Failed cases for the results a closed plan [indent, planned, seen] promised but lacks."""
+    return [('fail', f'missing result {i}') for i in range(plan[2] + 1, plan[1] + 1)]
+
+
 def parse_ktap(lines):
-    """Yields (status, name) for the leaf results of one KTAP document."""
+    """Returns [(status, name)] for the leaf results of one KTAP document."""
     plans = []          # stack of [indent, planned, seen]
     prev = None         # indentation of the previous structural line
-    pending = []        # leaves whose parenthood is known only at the next structural line
     cases = []
     for line in lines:
-        m = PLAN.match(line)
-        if m:
-            d = indent(m.group(1))
-            while plans and plans[-1][0] >= d:
-                p = plans.pop()
-                cases += [('fail', f'missing result {i}') for i in range(p[2] + 1, p[1] + 1)]
-            plans.append([d, int(m.group(2)), 0])
-            prev = d
-            continue
-        m = RESULT.match(line)
+        m = PLAN.match(line) or RESULT.match(line)
         if not m:
             continue
         d = indent(m.group(1))
+        is_plan = m.re is PLAN
+        # Plans close blocks at their own depth too; results only deeper ones.
+        while plans and (plans[-1][0] >= d if is_plan else plans[-1][0] > d):
+            cases += missing(plans.pop())
+        if is_plan:
+            plans.append([d, int(m.group(2)), 0])
+            prev = d
+            continue
         ok, num, name, directive = m.group(2) == 'ok', int(m.group(3)), m.group(4), m.group(5)
         # A result right after deeper lines closes their block: it is a parent, not a case.
         is_parent = prev is not None and prev > d
-        while plans and plans[-1][0] > d:
-            p = plans.pop()
-            cases += [('fail', f'missing result {i}') for i in range(p[2] + 1, p[1] + 1)]
         if plans and plans[-1][0] == d:
             plans[-1][2] = max(plans[-1][2], num)
         prev = d
-        if is_parent:
-            continue
-        status = 'skip' if directive == 'SKIP' else ('pass' if ok else 'fail')
-        cases.append((status, name))
+        if not is_parent:
+            cases.append(('skip' if directive == 'SKIP' else ('pass' if ok else 'fail'), name))
     while plans:
-        p = plans.pop()
-        cases += [('fail', f'missing result {i}') for i in range(p[2] + 1, p[1] + 1)]
+        cases += missing(plans.pop())
     return cases
 
 
@@ -63,6 +60,11 @@ def parse_run(path, run):
     exit_status = None
     log = None
     block = None
+
+    def close(block):
+        what, lines = block
+        cases.extend((status, f'{run}/{what}/{name}') for status, name in parse_ktap(lines))
+
     try:
         text = open(path, errors='replace').read().replace('\r', '')
     except OSError:
@@ -71,8 +73,7 @@ def parse_run(path, run):
         if line.startswith('AFC-BEGIN '):
             block = (line[len('AFC-BEGIN '):].strip().replace(' ', '/'), [])
         elif line.startswith('AFC-END') and block:
-            for status, name in parse_ktap(block[1]):
-                cases.append((status, f'{run}/{block[0]}/{name}'))
+            close(block)
             block = None
         elif line.startswith('AFC-EXIT '):
             exit_status = line.split()[1]
@@ -81,8 +82,7 @@ def parse_run(path, run):
         elif block:
             block[1].append(line)
     if block:   # the VM died inside a block
-        for status, name in parse_ktap(block[1]):
-            cases.append((status, f'{run}/{block[0]}/{name}'))
+        close(block)
         cases.append(('fail', f'{run}/{block[0]}/block did not finish'))
     cases.append(('pass' if exit_status is not None else 'fail', f'{run}/vm finished'))
     cases.append(('pass' if log == 'clean' else 'fail', f'{run}/kernel log clean'))
