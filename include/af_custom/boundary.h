@@ -23,14 +23,21 @@ typedef __SIZE_TYPE__ afc_size_t;
 /* Kernel objects: opaque to the core, which only passes them back to afk_* calls. */
 struct sock;
 struct socket;
+struct sk_buff;
+struct net;
+struct net_device;
+struct msghdr;
+struct seq_file;
 
-/* The core's per-socket object: opaque to the shims. */
+/* The core's per-socket and per-namespace objects: opaque to the shims. */
 struct afc_sock;
+struct afc_net;
 
 /* errno values the core returns (negated, as the kernel does). */
 #define AFC_ERRNO_LIST(X)		\
 	X(EPERM, 1)			\
 	X(EINTR, 4)			\
+	X(ENXIO, 6)			\
 	X(EAGAIN, 11)			\
 	X(ENOMEM, 12)			\
 	X(EACCES, 13)			\
@@ -48,7 +55,10 @@ struct afc_sock;
 	X(EAFNOSUPPORT, 97)		\
 	X(EADDRINUSE, 98)		\
 	X(ENETDOWN, 100)		\
-	X(ENOTCONN, 107)
+	X(ENOBUFS, 105)			\
+	X(ENOTCONN, 107)		\
+	X(ERESTARTSYS, 512)		\
+	X(ENOIOCTLCMD, 515)
 
 /* Socket types (enum sock_type in <linux/net.h>). */
 #define AFC_SOCK_TYPE_LIST(X)		\
@@ -62,7 +72,48 @@ struct afc_sock;
 /* Other kernel constants. */
 #define AFC_CONST_LIST(X)		\
 	X(AF_UNSPEC, 0)			\
-	X(NPROTO, 46)
+	X(NPROTO, 46)			\
+	X(MSG_OOB, 0x1)			\
+	X(MSG_PEEK, 0x2)		\
+	X(MSG_TRUNC, 0x20)		\
+	X(MSG_DONTWAIT, 0x40)		\
+	X(EPOLLIN, 0x1)			\
+	X(EPOLLOUT, 0x4)		\
+	X(EPOLLERR, 0x8)		\
+	X(EPOLLHUP, 0x10)		\
+	X(EPOLLRDNORM, 0x40)		\
+	X(EPOLLWRNORM, 0x100)		\
+	X(EPOLLWRBAND, 0x200)		\
+	X(EPOLLRDHUP, 0x2000)		\
+	X(RCV_SHUTDOWN, 1)		\
+	X(SEND_SHUTDOWN, 2)		\
+	X(SHUTDOWN_MASK, 3)		\
+	X(SIOCINQ, 0x541B)		\
+	X(SIOCOUTQ, 0x5411)		\
+	X(NETDEV_DOWN, 2)		\
+	X(NETDEV_UNREGISTER, 6)		\
+	X(PACKET_HOST, 0)		\
+	X(PACKET_BROADCAST, 1)		\
+	X(PACKET_MULTICAST, 2)		\
+	X(PACKET_OTHERHOST, 3)		\
+	X(NET_RX_SUCCESS, 0)		\
+	X(NET_RX_DROP, 1)		\
+	X(ETH_ALEN, 6)			\
+	X(AF_CUSTOM_PROT_SOCK, 1024)
+
+/*
+ * struct sockaddr_custom (include/uapi/linux/af_custom.h), as byte offsets: the core reads and
+ * writes user addresses through these; abi_check.c proves them against the UAPI struct.
+ */
+#define AFC_SCU_LEN		16
+#define AFC_SCU_FAMILY		0	/* __kernel_sa_family_t, host order */
+#define AFC_SCU_PORT		2	/* __be16 */
+#define AFC_SCU_IFINDEX		4	/* __s32, host order */
+#define AFC_SCU_ADDR		8	/* __u8[6] */
+#define AFC_SCU_ZERO		14	/* __u8[2], must be zero */
+
+/* Size of sk_buff::cb, where the core keeps a received frame's source address. */
+#define AFC_SKB_CB_SIZE		48
 
 #define AFC_MIRROR(name, value) AFC_##name = (value),
 enum afc_errno { AFC_ERRNO_LIST(AFC_MIRROR) };
@@ -103,6 +154,104 @@ void afk_proto_unregister(void);
 int afk_family_register(int family);
 void afk_family_unregister(void);
 
+/* Per-namespace state, netdevice notifier, packet_type, /proc (module/shim/net.c). */
+int afk_pernet_register(void);
+void afk_pernet_unregister(void);
+int afk_netdev_notifier_register(void);
+void afk_netdev_notifier_unregister(void);
+void afk_packet_type_add(unsigned int ethertype);
+void afk_packet_type_remove(void);
+struct afc_net *afk_net_core(const struct net *net);
+void afk_net_lock(const struct net *net);		/* the namespace's socket table lock */
+void afk_net_unlock(const struct net *net);
+void afk_seq_printf(struct seq_file *m, const char *fmt, ...)
+	__attribute__((__format__(__printf__, 2, 3)));
+
+/* struct sock fields and callbacks (module/shim/socket.c). */
+struct afc_sock *afk_sk_core(const struct sock *sk);
+struct net *afk_sk_net(const struct sock *sk);
+int afk_sk_sndbuf(const struct sock *sk);
+int afk_sk_rcvbuf(const struct sock *sk);
+int afk_sk_reuse(const struct sock *sk);		/* SO_REUSEADDR */
+long afk_sk_rcvtimeo(const struct sock *sk, int noblock);
+long afk_sk_sndtimeo(const struct sock *sk, int noblock);
+int afk_sk_err_take(struct sock *sk);		/* sock_error(): -err once, then 0 */
+int afk_sk_err_pending(const struct sock *sk);
+void afk_sk_err_report(struct sock *sk, int err);	/* sk_err = err; sk_error_report() */
+void afk_sk_data_ready(struct sock *sk);
+void afk_sk_write_space(struct sock *sk);
+void afk_sk_state_change(struct sock *sk);
+void afk_sk_set_nospace(struct sock *sk);
+void afk_sk_hold(struct sock *sk);
+void afk_sk_put(struct sock *sk);
+int afk_sk_capable_bind(const struct sock *sk);	/* CAP_NET_BIND_SERVICE in its netns */
+unsigned int afk_sk_uid(struct seq_file *m, struct sock *sk);
+unsigned long afk_sk_ino(struct sock *sk);
+/*
+ * Wait on the socket's wait queue until @cond(@s) holds, a signal arrives or @timeo jiffies pass;
+ * returns the jiffies left.  afk_signal_pending / afk_sock_intr_errno tell why it stopped.
+ */
+long afk_sk_wait(struct sock *sk, long timeo, int (*cond)(struct afc_sock *s), struct afc_sock *s);
+int afk_signal_pending(void);
+int afk_sock_intr_errno(long timeo);
+
+/* Socket ownership (the seeds' sk->inuse) and its back_log, on sk_lock.slock (socket.c). */
+void afk_owner_lock(struct sock *sk);		/* spin_lock_bh(slock) */
+void afk_owner_unlock(struct sock *sk);
+void afk_owner_wait(struct sock *sk);		/* sleep until woken; slock dropped meanwhile */
+void afk_owner_wake(struct sock *sk);
+void afk_owner_acquired(struct sock *sk);	/* lockdep annotations of ownership */
+void afk_owner_released(struct sock *sk);
+void afk_backlog_push(struct sock *sk, struct sk_buff *skb);	/* slock held */
+struct sk_buff *afk_backlog_pop(struct sock *sk);		/* slock held */
+void afk_backlog_purge(struct sock *sk);
+
+/* The receive queue (sk_receive_queue, its own lock). */
+void afk_rq_tail(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *afk_rq_dequeue(struct sock *sk);
+struct sk_buff *afk_rq_peek_get(struct sock *sk);	/* the head, with a reference */
+long afk_rq_head_len(struct sock *sk);		/* the head's length, -1 when empty */
+int afk_rq_empty(const struct sock *sk);
+void afk_rq_purge(struct sock *sk);
+
+/* sk_buffs (module/shim/skb.c). */
+struct sk_buff *afk_skb_alloc(afc_size_t size, enum afc_gfp gfp);
+struct sk_buff *afk_skb_clone(struct sk_buff *skb, enum afc_gfp gfp);
+void afk_skb_free(struct sk_buff *skb);		/* dropped */
+void afk_skb_consume(struct sk_buff *skb);		/* used */
+unsigned int afk_skb_truesize(const struct sk_buff *skb);
+unsigned int afk_skb_len(const struct sk_buff *skb);
+unsigned char *afk_skb_data(const struct sk_buff *skb);
+void afk_skb_reserve(struct sk_buff *skb, unsigned int len);
+unsigned char *afk_skb_put(struct sk_buff *skb, unsigned int len);
+void afk_skb_pull(struct sk_buff *skb, unsigned int len);
+void afk_skb_trim(struct sk_buff *skb, unsigned int len);
+int afk_skb_linearize(struct sk_buff *skb);
+void *afk_skb_cb(struct sk_buff *skb);
+struct net *afk_skb_net(const struct sk_buff *skb);
+int afk_skb_ifindex(const struct sk_buff *skb);
+int afk_skb_pkt_type(const struct sk_buff *skb);
+void afk_skb_src_mac(const struct sk_buff *skb, unsigned char *mac);
+/* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */
+void afk_skb_own_w(struct sk_buff *skb, struct sock *sk);	/* holds the sock until freed */
+void afk_skb_own_r(struct sk_buff *skb, struct sock *sk);
+int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
+			  afc_size_t len);
+int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, afc_size_t len);
+
+/* Devices (module/shim/netdev.c).  afk_dev_get holds a reference; afk_dev_put drops it. */
+struct net_device *afk_dev_get(struct net *net, int ifindex);
+void afk_dev_put(struct net_device *dev);
+int afk_dev_exists(struct net *net, int ifindex);
+int afk_dev_mac(struct net *net, int ifindex, unsigned char *mac);	/* 0 or -ENODEV */
+int afk_dev_running(const struct net_device *dev);
+unsigned int afk_dev_mtu(const struct net_device *dev);
+unsigned int afk_dev_headroom(const struct net_device *dev);
+unsigned int afk_dev_tailroom(const struct net_device *dev);
+int afk_dev_hard_header(struct sk_buff *skb, struct net_device *dev, unsigned int ethertype,
+			const unsigned char *dst);
+int afk_dev_xmit(struct sk_buff *skb);		/* dev_queue_xmit: 0 or -errno */
+
 /* ---------------------------------------------------------------------------------------------
  * afc_*: the core, for the shims
  * ------------------------------------------------------------------------------------------- */
@@ -120,7 +269,53 @@ void afc_sock_attach(struct afc_sock *s, struct sock *sk);
 void afc_sock_release(struct afc_sock *s);
 void afc_sock_free(struct afc_sock *s);
 int afc_sock_type(const struct afc_sock *s);
+int afc_sock_has_calls(int type);	/* 1 when the socket calls below serve @type */
 long afc_sock_live(void);
+
+/* The socket calls (module/core/datagram.cc).  Addresses are struct sockaddr_custom bytes. */
+int afc_bind(struct afc_sock *s, const void *addr, int addrlen);
+int afc_connect(struct afc_sock *s, const void *addr, int addrlen);
+int afc_getname(struct afc_sock *s, void *addr, int peer);
+long afc_sendmsg(struct afc_sock *s, struct msghdr *msg, afc_size_t len, int flags,
+		 const void *addr, int addrlen);
+long afc_recvmsg(struct afc_sock *s, struct msghdr *msg, afc_size_t len, int flags,
+		 int *msg_flags, void *addr, int *addrlen);
+unsigned int afc_poll(struct afc_sock *s);
+int afc_shutdown(struct afc_sock *s, int how);
+int afc_ioctl(struct afc_sock *s, unsigned int cmd, long *value);
+
+/* Accounting (module/core/accounting.cc): the seeds' sock_wmalloc family. */
+struct sk_buff *afc_sock_wmalloc(struct afc_sock *s, afc_size_t size, int force,
+				 enum afc_gfp gfp);
+struct sk_buff *afc_sock_rmalloc(struct afc_sock *s, afc_size_t size, int force,
+				 enum afc_gfp gfp);
+void afc_sock_wfree(struct afc_sock *s, unsigned int truesize);	/* skb destructors */
+void afc_sock_rfree(struct afc_sock *s, unsigned int truesize);
+long afc_sock_rspace(const struct afc_sock *s);
+long afc_sock_wspace(const struct afc_sock *s);
+int afc_sock_wmem(const struct afc_sock *s);
+int afc_sock_rmem(const struct afc_sock *s);
+struct sk_buff *afc_sock_alloc_send_skb(struct afc_sock *s, afc_size_t size, int noblock,
+					int *err);
+int afc_sock_queue_rcv_skb(struct afc_sock *s, struct sk_buff *skb);
+
+/* Ownership and the back_log (module/core/backlog.cc). */
+void afc_lock_sock(struct afc_sock *s);
+void afc_release_sock(struct afc_sock *s);
+int afc_backlog_len(const struct afc_sock *s);
+struct sk_buff *afc_skb_recv_datagram(struct afc_sock *s, int flags, int *err);
+
+/* Receive (module/core/rx.cc): a frame of our EtherType, data at our header. */
+int afc_rx(struct sk_buff *skb);
+
+/* Namespaces (module/core/netns.cc). */
+struct afc_net *afc_net_new(struct net *net);
+void afc_net_free(struct afc_net *n);
+void afc_netdev_event(struct net *net, int ifindex, unsigned long event);
+void afc_proc_sockets(struct net *net, struct seq_file *m);
+void afc_proc_stat(struct net *net, struct seq_file *m);
+unsigned long afc_net_stat(struct net *net, int stat);
+void afc_net_set_ephemeral(struct net *net, unsigned int lo, unsigned int hi);
 
 /* Wire format (module/core/wire.cc; layout in Documentation/wire-format.rst). */
 #define AFC_WIRE_VERSION	1
@@ -138,7 +333,22 @@ long afc_sock_live(void);
 	X(VERSION, "bad_version")		\
 	X(TYPE, "bad_type")			\
 	X(LENGTH, "bad_length")			\
-	X(CHECKSUM, "bad_checksum")
+	X(CHECKSUM, "bad_checksum")		\
+	X(NOSOCK, "no_socket")			\
+	X(RCVBUF, "rcvbuf_full")		\
+	X(BACKLOG, "backlog_full")		\
+	X(NOMEM, "nomem")
+
+/* Namespace counters besides the drops, in /proc/net/af_custom_stat order. */
+#define AFC_STAT_LIST(X)	\
+	X(RX_FRAMES, "rx_frames")	\
+	X(RX_BYTES, "rx_bytes")		\
+	X(TX_FRAMES, "tx_frames")	\
+	X(TX_BYTES, "tx_bytes")
+
+#define AFC_STAT_ENUM(name, text) AFC_STAT_##name,
+enum afc_stat { AFC_STAT_LIST(AFC_STAT_ENUM) AFC_STAT_DROPS };	/* + enum afc_drop */
+#undef AFC_STAT_ENUM
 
 #define AFC_WIRE_TYPE_ENUM(name, value) AFC_WIRE_##name = (value),
 enum afc_wire_type { AFC_WIRE_TYPE_LIST(AFC_WIRE_TYPE_ENUM) };

@@ -28,13 +28,17 @@ extern "C" int afc_module_init(int family, unsigned int ethertype)
 		return -AFC_EINVAL;
 	}
 
-	int err = afk_proto_register();
+	// Namespaces first: a socket may be created as soon as the family is registered.
+	int err = afk_pernet_register();
 	if (err)
 		return err;
-
+	err = afk_proto_register();
+	if (err)
+		goto out_pernet;
+	family_in_use = family;		// addresses carry it from the first socket on
+	ethertype_in_use = ethertype;
 	err = afk_family_register(family);
 	if (err) {
-		afk_proto_unregister();
 		if (err == -AFC_EEXIST)
 			afk_log(AFC_LOG_ERR,
 				"address family %d is already registered by another protocol; "
@@ -43,19 +47,34 @@ extern "C" int afc_module_init(int family, unsigned int ethertype)
 		else
 			afk_log(AFC_LOG_ERR, "cannot register address family %d: error %d\n", family,
 				err);
-		return err;
+		goto out_proto;
 	}
+	err = afk_netdev_notifier_register();
+	if (err)
+		goto out_family;
 
-	family_in_use = family;
-	ethertype_in_use = ethertype;
+	afk_packet_type_add(ethertype);		// frames flow from here on
 	afk_log(AFC_LOG_INFO, "address family %d, EtherType 0x%04x\n", family, ethertype);
 	return 0;
+
+out_family:
+	afk_family_unregister();
+out_proto:
+	family_in_use = AFC_AF_UNSPEC;
+	afk_proto_unregister();
+out_pernet:
+	afk_pernet_unregister();
+	return err;
 }
 
+// No socket is left (each holds the module), so no namespace holds any state but its counters.
 extern "C" void afc_module_exit(void)
 {
+	afk_packet_type_remove();		// waits for receivers in flight
+	afk_netdev_notifier_unregister();
 	afk_family_unregister();
 	afk_proto_unregister();
+	afk_pernet_unregister();
 	family_in_use = AFC_AF_UNSPEC;
 }
 

@@ -24,6 +24,7 @@ public:
 	void store(T v) { __atomic_store_n(&v_, v, __ATOMIC_RELEASE); }
 	T add(T d) { return __atomic_add_fetch(&v_, d, __ATOMIC_ACQ_REL); }
 	T sub(T d) { return __atomic_sub_fetch(&v_, d, __ATOMIC_ACQ_REL); }
+	T fetch_or(T bits) { return __atomic_fetch_or(&v_, bits, __ATOMIC_ACQ_REL); }
 	// Decrement if positive; true if it did.
 	bool dec_if_positive()
 	{

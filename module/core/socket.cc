@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Socket object lifetime and the socket(2) argument checks.
-#include "socket.h"
+#include "guards.h"
+#include "netns.h"
 
 namespace {
 
@@ -35,24 +36,46 @@ extern "C" struct afc_sock *afc_sock_new(int type)
 	return s;
 }
 
+// The struct sock exists: enter the namespace's socket table (listed in /proc from now on).
 extern "C" void afc_sock_attach(struct afc_sock *s, struct sock *sk)
 {
 	AFC_BUG_ON(s->sk != nullptr);
 	s->sk = sk;
+	s->net = afk_sk_net(sk);
+
+	afc::NetLock lock(s->net);
+	afc::net_of(s->net)->sockets.push_back(s->all);
 }
 
-// close(2): the file is gone; the struct sock may live on while references remain.
+// close(2): the file is gone.  Leave the port table, so no new frame finds the socket, and free
+// what is queued; the struct sock may live on while sk_buffs in flight hold it.
 extern "C" void afc_sock_release(struct afc_sock *s)
 {
-	AFC_BUG_ON(s->released);
-	s->released = true;
+	AFC_BUG_ON(s->released.load());
+	{
+		afc::Owner own(s);
+
+		s->shutdown.store(AFC_SHUTDOWN_MASK);
+		afc::port_unbind(s);
+		afc::NetLock lock(s->net);
+		s->all.unlink();
+	}
+	s->released.store(true);
+	afk_rq_purge(s->sk);
 }
 
-// The struct sock's destructor: the last reference is gone.
+// The struct sock's destructor: the last reference is gone.  Frames a softirq delivered while
+// the socket was being released may still be queued; their destructors need @s.
 extern "C" void afc_sock_free(struct afc_sock *s)
 {
 	if (!s)
 		return;
+	if (s->sk) {
+		afk_backlog_purge(s->sk);
+		afk_rq_purge(s->sk);
+	}
+	AFC_BUG_ON(s->all.linked() || s->by_port.linked());
+	AFC_BUG_ON(s->wmem.load() || s->rmem.load());
 	delete s;
 	live_sockets.sub(1);
 }
@@ -60,6 +83,13 @@ extern "C" void afc_sock_free(struct afc_sock *s)
 extern "C" int afc_sock_type(const struct afc_sock *s)
 {
 	return s->type;
+}
+
+// Stream and seqpacket sockets get their calls from a later protocol; until then only
+// socket(2) and close(2) work on them.
+extern "C" int afc_sock_has_calls(int type)
+{
+	return type == AFC_SOCK_DGRAM;
 }
 
 extern "C" long afc_sock_live(void)

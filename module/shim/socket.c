@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Binds the core's socket objects (struct afc_sock) to struct socket / struct sock, and registers
- * the protocol and the address family.  No protocol logic here: each function hands over to the
- * core or calls one kernel API.
+ * Binds the core's socket objects (struct afc_sock) to struct socket / struct sock: the proto_ops
+ * table, the protocol and family registration, and the struct sock services the core uses.  No
+ * protocol logic here: each function hands over to the core or calls one kernel API.
  */
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/sched/signal.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
 #include <net/sock.h>
 #include <af_custom/boundary.h>
 
 struct afc_ksock {
-	struct sock sk;		/* first: sk_alloc() allocates afc_proto.obj_size bytes */
-	struct afc_sock *core;	/* owned by the core, freed from sk_destruct */
+	struct sock sk;			/* first: sk_alloc() allocates afc_proto.obj_size bytes */
+	struct afc_sock *core;		/* owned by the core, freed from sk_destruct */
+	struct sk_buff_head back_log;	/* frames that arrived while a task owned the socket */
+	wait_queue_head_t owner_wq;	/* tasks waiting for ownership */
+#ifdef CONFIG_LOCKDEP
+	struct lockdep_map owner_map;	/* ownership, for lockdep */
+#endif
 };
 
-static inline struct afc_sock *afc_core(const struct sock *sk)
+static inline struct afc_ksock *afc_ksock(const struct sock *sk)
 {
-	return container_of(sk, struct afc_ksock, sk)->core;
+	return container_of(sk, struct afc_ksock, sk);
+}
+
+struct afc_sock *afk_sk_core(const struct sock *sk)
+{
+	return afc_ksock(sk)->core;
 }
 
 static struct proto afc_proto = {
@@ -28,10 +41,13 @@ static struct proto afc_proto = {
 /* Our own lockdep classes: the family number may be one whose kernel name is unrelated. */
 static struct lock_class_key afc_slock_key;
 static struct lock_class_key afc_sk_lock_key;
+#ifdef CONFIG_LOCKDEP
+static struct lock_class_key afc_owner_key;
+#endif
 
 static void afc_sk_destruct(struct sock *sk)
 {
-	afc_sock_free(afc_core(sk));
+	afc_sock_free(afk_sk_core(sk));
 }
 
 static int afc_release(struct socket *sock)
@@ -40,7 +56,7 @@ static int afc_release(struct socket *sock)
 
 	if (!sk)
 		return 0;
-	afc_sock_release(afc_core(sk));
+	afc_sock_release(afk_sk_core(sk));
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	sock_orphan(sk);
 	sock->sk = NULL;
@@ -48,8 +64,79 @@ static int afc_release(struct socket *sock)
 	return 0;
 }
 
+static int afc_sock_bind(struct socket *sock, struct sockaddr *addr, int len)
+{
+	return afc_bind(afk_sk_core(sock->sk), addr, len);
+}
+
+static int afc_sock_connect(struct socket *sock, struct sockaddr *addr, int len, int flags)
+{
+	return afc_connect(afk_sk_core(sock->sk), addr, len);
+}
+
+static int afc_sock_getname(struct socket *sock, struct sockaddr *addr, int peer)
+{
+	return afc_getname(afk_sk_core(sock->sk), addr, peer);
+}
+
+static __poll_t afc_sock_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	sock_poll_wait(file, sock, wait);
+	return (__force __poll_t)afc_poll(afk_sk_core(sock->sk));
+}
+
+static int afc_sock_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	long value;
+	int err = afc_ioctl(afk_sk_core(sock->sk), cmd, &value);
+
+	return err ? err : put_user((int)value, (int __user *)arg);
+}
+
+static int afc_sock_shutdown(struct socket *sock, int how)
+{
+	return afc_shutdown(afk_sk_core(sock->sk), how);
+}
+
+static int afc_sock_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	return afc_sendmsg(afk_sk_core(sock->sk), msg, len, msg->msg_flags, msg->msg_name,
+			   msg->msg_namelen);
+}
+
+static int afc_sock_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags)
+{
+	int msg_flags = 0, namelen = 0;
+	long ret = afc_recvmsg(afk_sk_core(sock->sk), msg, len, flags, &msg_flags, msg->msg_name,
+			       &namelen);
+
+	msg->msg_flags |= msg_flags;
+	if (ret >= 0 && msg->msg_name)
+		msg->msg_namelen = namelen;
+	return ret;
+}
+
 /* .family is the family= parameter, set before sock_register(). */
-static struct proto_ops afc_ops = {
+static struct proto_ops afc_dgram_ops = {
+	.owner = THIS_MODULE,
+	.release = afc_release,
+	.bind = afc_sock_bind,
+	.connect = afc_sock_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = sock_no_accept,
+	.getname = afc_sock_getname,
+	.poll = afc_sock_poll,
+	.ioctl = afc_sock_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = afc_sock_shutdown,
+	.sendmsg = afc_sock_sendmsg,
+	.recvmsg = afc_sock_recvmsg,
+	.mmap = sock_no_mmap,
+	.sendpage = sock_no_sendpage,
+};
+
+/* Types whose protocol is not implemented yet: socket(2) and close(2) only. */
+static struct proto_ops afc_bare_ops = {
 	.owner = THIS_MODULE,
 	.release = afc_release,
 	.bind = sock_no_bind,
@@ -76,6 +163,7 @@ static struct net_proto_family afc_pf = {
 
 static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int kern)
 {
+	struct afc_ksock *k;
 	struct afc_sock *core;
 	struct sock *sk;
 	int err;
@@ -96,10 +184,16 @@ static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int
 	sock_init_data(sock, sk);
 	sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
 				      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
-	container_of(sk, struct afc_ksock, sk)->core = core;
-	afc_sock_attach(core, sk);
+	k = afc_ksock(sk);
+	k->core = core;
+	skb_queue_head_init(&k->back_log);
+	init_waitqueue_head(&k->owner_wq);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
+#endif
 	sk->sk_destruct = afc_sk_destruct;
-	sock->ops = &afc_ops;
+	afc_sock_attach(core, sk);
+	sock->ops = afc_sock_has_calls(sock->type) ? &afc_dgram_ops : &afc_bare_ops;
 	sock_prot_inuse_add(net, &afc_proto, 1);
 	return 0;
 }
@@ -117,11 +211,239 @@ void afk_proto_unregister(void)
 int afk_family_register(int family)
 {
 	afc_pf.family = family;
-	afc_ops.family = family;
+	afc_dgram_ops.family = family;
+	afc_bare_ops.family = family;
 	return sock_register(&afc_pf);
 }
 
 void afk_family_unregister(void)
 {
 	sock_unregister(afc_pf.family);
+}
+
+/* ---- struct sock fields and callbacks ---------------------------------------------------- */
+
+struct net *afk_sk_net(const struct sock *sk)
+{
+	return sock_net(sk);
+}
+
+int afk_sk_sndbuf(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_sndbuf);
+}
+
+int afk_sk_rcvbuf(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_rcvbuf);
+}
+
+int afk_sk_reuse(const struct sock *sk)
+{
+	return sk->sk_reuse != SK_NO_REUSE;
+}
+
+long afk_sk_rcvtimeo(const struct sock *sk, int noblock)
+{
+	return sock_rcvtimeo(sk, noblock);
+}
+
+long afk_sk_sndtimeo(const struct sock *sk, int noblock)
+{
+	return sock_sndtimeo(sk, noblock);
+}
+
+int afk_sk_err_take(struct sock *sk)
+{
+	return sock_error(sk);
+}
+
+int afk_sk_err_pending(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_err);
+}
+
+void afk_sk_err_report(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+}
+
+void afk_sk_data_ready(struct sock *sk)
+{
+	sk->sk_data_ready(sk);
+}
+
+void afk_sk_write_space(struct sock *sk)
+{
+	sk->sk_write_space(sk);
+}
+
+void afk_sk_state_change(struct sock *sk)
+{
+	sk->sk_state_change(sk);
+}
+
+void afk_sk_set_nospace(struct sock *sk)
+{
+	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+}
+
+void afk_sk_hold(struct sock *sk)
+{
+	sock_hold(sk);
+}
+
+void afk_sk_put(struct sock *sk)
+{
+	sock_put(sk);
+}
+
+int afk_sk_capable_bind(const struct sock *sk)
+{
+	return ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE);
+}
+
+unsigned int afk_sk_uid(struct seq_file *m, struct sock *sk)
+{
+	return from_kuid_munged(seq_user_ns(m), sock_i_uid(sk));
+}
+
+unsigned long afk_sk_ino(struct sock *sk)
+{
+	return sock_i_ino(sk);
+}
+
+long afk_sk_wait(struct sock *sk, long timeo, int (*cond)(struct afc_sock *s), struct afc_sock *s)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!cond(s) && timeo && !signal_pending(current))
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return timeo;
+}
+
+int afk_signal_pending(void)
+{
+	return signal_pending(current);
+}
+
+int afk_sock_intr_errno(long timeo)
+{
+	return sock_intr_errno(timeo);
+}
+
+/* ---- ownership and the back_log ----------------------------------------------------------- */
+
+void afk_owner_lock(struct sock *sk)
+{
+	spin_lock_bh(&sk->sk_lock.slock);
+}
+
+void afk_owner_unlock(struct sock *sk)
+{
+	spin_unlock_bh(&sk->sk_lock.slock);
+}
+
+/* __lock_sock(): called and returns with the slock held. */
+void afk_owner_wait(struct sock *sk)
+{
+	struct afc_ksock *k = afc_ksock(sk);
+	DEFINE_WAIT(wait);
+
+	prepare_to_wait_exclusive(&k->owner_wq, &wait, TASK_UNINTERRUPTIBLE);
+	spin_unlock_bh(&sk->sk_lock.slock);
+	schedule();
+	spin_lock_bh(&sk->sk_lock.slock);
+	finish_wait(&k->owner_wq, &wait);
+}
+
+void afk_owner_wake(struct sock *sk)
+{
+	struct afc_ksock *k = afc_ksock(sk);
+
+	if (waitqueue_active(&k->owner_wq))
+		wake_up(&k->owner_wq);
+}
+
+void afk_owner_acquired(struct sock *sk)
+{
+#ifdef CONFIG_LOCKDEP
+	lock_map_acquire(&afc_ksock(sk)->owner_map);
+#endif
+}
+
+void afk_owner_released(struct sock *sk)
+{
+#ifdef CONFIG_LOCKDEP
+	lock_map_release(&afc_ksock(sk)->owner_map);
+#endif
+}
+
+void afk_backlog_push(struct sock *sk, struct sk_buff *skb)
+{
+	__skb_queue_tail(&afc_ksock(sk)->back_log, skb);
+}
+
+struct sk_buff *afk_backlog_pop(struct sock *sk)
+{
+	return __skb_dequeue(&afc_ksock(sk)->back_log);
+}
+
+void afk_backlog_purge(struct sock *sk)
+{
+	__skb_queue_purge(&afc_ksock(sk)->back_log);
+}
+
+/* ---- the receive queue -------------------------------------------------------------------- */
+
+void afk_rq_tail(struct sock *sk, struct sk_buff *skb)
+{
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+}
+
+struct sk_buff *afk_rq_dequeue(struct sock *sk)
+{
+	return skb_dequeue(&sk->sk_receive_queue);
+}
+
+struct sk_buff *afk_rq_peek_get(struct sock *sk)
+{
+	struct sk_buff_head *q = &sk->sk_receive_queue;
+	struct sk_buff *skb;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	skb = skb_peek(q);
+	if (skb)
+		skb_get(skb);
+	spin_unlock_irqrestore(&q->lock, flags);
+	return skb;
+}
+
+long afk_rq_head_len(struct sock *sk)
+{
+	struct sk_buff_head *q = &sk->sk_receive_queue;
+	struct sk_buff *skb;
+	unsigned long flags;
+	long len;
+
+	spin_lock_irqsave(&q->lock, flags);
+	skb = skb_peek(q);
+	len = skb ? skb->len : -1;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return len;
+}
+
+int afk_rq_empty(const struct sock *sk)
+{
+	return skb_queue_empty_lockless(&sk->sk_receive_queue);
+}
+
+void afk_rq_purge(struct sock *sk)
+{
+	skb_queue_purge(&sk->sk_receive_queue);
 }

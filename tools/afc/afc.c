@@ -5,8 +5,16 @@
  *   afc info                 module parameters and the number of open sockets' references
  *   afc socket TYPE...       create one socket of each TYPE (stream, seqpacket, dgram, raw, or
  *                            a number), report what the kernel answered, close them
+ *   afc send IF MAC PORT TEXT...
+ *                            send each TEXT as one datagram from interface IF to MAC (or
+ *                            "broadcast") at PORT
+ *   afc recv IF|any PORT [COUNT]
+ *                            bind PORT and print COUNT datagrams (default 1) with their senders
+ *   afc stat                 this namespace's /proc/net/af_custom and af_custom_stat
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +74,117 @@ static int cmd_socket(int argc, char **argv)
 	return failed ? 2 : 0;
 }
 
+static int parse_mac(const char *s, unsigned char *mac)
+{
+	if (!strcmp(s, "broadcast")) {
+		memset(mac, 0xff, AF_CUSTOM_ADDR_LEN);
+		return 0;
+	}
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+		      &mac[4], &mac[5]) == 6 ? 0 : -1;
+}
+
+/* An interface name, or "any" for 0; -1 (with a message) when there is no such interface. */
+static int parse_ifindex(const char *name)
+{
+	int ifindex = strcmp(name, "any") ? (int)if_nametoindex(name) : 0;
+
+	if (ifindex == 0 && strcmp(name, "any"))
+		fprintf(stderr, "afc: no interface %s\n", name);
+	return strcmp(name, "any") && !ifindex ? -1 : ifindex;
+}
+
+static int cmd_send(int argc, char **argv)
+{
+	struct sockaddr_custom to = { .scu_family = afc_family() };
+	int fd, ifindex = parse_ifindex(argv[0]);
+
+	if (ifindex <= 0 || parse_mac(argv[1], to.scu_addr)) {
+		fprintf(stderr, "afc: usage: afc send IF MAC|broadcast PORT TEXT...\n");
+		return 64;
+	}
+	to.scu_ifindex = ifindex;
+	to.scu_port = htons((unsigned short)atoi(argv[2]));
+	fd = socket(afc_family(), SOCK_DGRAM, 0);
+	if (fd < 0) {
+		perror("afc: socket");
+		return 1;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (sendto(fd, argv[i], strlen(argv[i]), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			perror("afc: sendto");
+			return 1;
+		}
+		printf("sent %zu bytes to %s port %s\n", strlen(argv[i]), argv[1], argv[2]);
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_recv(int argc, char **argv)
+{
+	struct sockaddr_custom me = { .scu_family = afc_family() };
+	int fd, count = argc > 2 ? atoi(argv[2]) : 1;
+	char buf[65536];
+
+	me.scu_ifindex = parse_ifindex(argv[0]);
+	if (me.scu_ifindex < 0)
+		return 64;
+	me.scu_port = htons((unsigned short)atoi(argv[1]));
+	fd = socket(afc_family(), SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		perror("afc: socket/bind");
+		return 1;
+	}
+	for (int i = 0; i < count; i++) {
+		struct sockaddr_custom from;
+		socklen_t len = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &len);
+		const unsigned char *m = from.scu_addr;
+
+		if (n < 0) {
+			perror("afc: recvfrom");
+			return 1;
+		}
+		buf[n] = 0;
+		printf("%zd bytes from %02x:%02x:%02x:%02x:%02x:%02x port %u ifindex %d: %s\n", n,
+		       m[0], m[1], m[2], m[3], m[4], m[5], ntohs(from.scu_port), from.scu_ifindex,
+		       buf);
+		fflush(stdout);
+	}
+	close(fd);
+	return 0;
+}
+
+static int cat(const char *path)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && !strcmp(argv[1], "send"))
+		return cmd_send(argc - 2, argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "recv"))
+		return cmd_recv(argc - 2, argv + 2);
+	if (argc == 2 && !strcmp(argv[1], "stat"))
+		return cat("/proc/net/af_custom") | cat("/proc/net/af_custom_stat");
 	if (argc >= 2 && !strcmp(argv[1], "info"))
 		return cmd_info();
 	if (argc >= 3 && !strcmp(argv[1], "socket"))
 		return cmd_socket(argc - 2, argv + 2);
-	fprintf(stderr, "usage: afc info | afc socket TYPE...\n");
+	fprintf(stderr, "usage: afc info | afc socket TYPE... | afc send IF MAC PORT TEXT... |\n"
+			"       afc recv IF|any PORT [COUNT] | afc stat\n");
 	return 64;
 }

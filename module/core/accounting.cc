@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Socket memory accounting, after the seeds' sock_wmalloc / sock_rmalloc / sock_wfree /
+// sock_rfree / sock_rspace / sock_wspace / sock_alloc_send_skb / sock_queue_rcv_skb.
+//
+// Every buffer is charged to its socket by its truesize and uncharged by its destructor.  The
+// limits are the socket's SO_SNDBUF and SO_RCVBUF.  As in today's kernels, a buffer is refused
+// once the charge has reached the limit (not when this buffer would cross it): one datagram
+// larger than the whole buffer can still be sent and received.
+#include "socket.h"
+
+namespace afc {
+namespace {
+
+// The seeds' TCP window bounds, used by sock_rspace.
+constexpr long kMinWindow = 2048;
+constexpr long kMaxWindow = 32767;
+
+int send_ready(Socket *s)
+{
+	return s->wmem.load() < afk_sk_sndbuf(s->sk) || afk_sk_err_pending(s->sk) ||
+	       (s->shutdown.load() & AFC_SEND_SHUTDOWN);
+}
+
+} // namespace
+} // namespace afc
+
+using afc::Socket;
+
+extern "C" struct sk_buff *afc_sock_wmalloc(Socket *s, afc_size_t size, int force,
+					    enum afc_gfp gfp)
+{
+	if (!force && s->wmem.load() >= afk_sk_sndbuf(s->sk))
+		return nullptr;
+	struct sk_buff *skb = afk_skb_alloc(size, gfp);
+	if (!skb)
+		return nullptr;
+	s->wmem.add(afk_skb_truesize(skb));
+	afk_skb_own_w(skb, s->sk);
+	return skb;
+}
+
+extern "C" struct sk_buff *afc_sock_rmalloc(Socket *s, afc_size_t size, int force,
+					    enum afc_gfp gfp)
+{
+	if (!force && s->rmem.load() >= afk_sk_rcvbuf(s->sk))
+		return nullptr;
+	struct sk_buff *skb = afk_skb_alloc(size, gfp);
+	if (!skb)
+		return nullptr;
+	s->rmem.add(afk_skb_truesize(skb));
+	afk_skb_own_r(skb, s->sk);
+	return skb;
+}
+
+// Destructor of send buffers: uncharge and wake writers waiting for room.
+extern "C" void afc_sock_wfree(Socket *s, unsigned int truesize)
+{
+	int left = s->wmem.sub(truesize);
+
+	AFC_BUG_ON(left < 0);
+	if (!s->released.load())
+		afk_sk_write_space(s->sk);
+}
+
+extern "C" void afc_sock_rfree(Socket *s, unsigned int truesize)
+{
+	int left = s->rmem.sub(truesize);
+
+	AFC_BUG_ON(left < 0);
+}
+
+// Room to advertise in the receive window: half the free receive buffer less a minimum window,
+// capped at the maximum window; nothing once less than two minimum windows are left.
+extern "C" long afc_sock_rspace(const Socket *s)
+{
+	long rcvbuf = afk_sk_rcvbuf(s->sk), rmem = s->rmem.load();
+
+	if (rmem >= rcvbuf - 2 * afc::kMinWindow)
+		return 0;
+	long amt = (rcvbuf - rmem) / 2 - afc::kMinWindow;
+	return amt > afc::kMaxWindow ? afc::kMaxWindow : amt;
+}
+
+// Free send buffer; nothing after shutdown(SHUT_WR).
+extern "C" long afc_sock_wspace(const Socket *s)
+{
+	long sndbuf = afk_sk_sndbuf(s->sk), wmem = s->wmem.load();
+
+	if ((s->shutdown.load() & AFC_SEND_SHUTDOWN) || wmem >= sndbuf)
+		return 0;
+	return sndbuf - wmem;
+}
+
+extern "C" int afc_sock_wmem(const Socket *s)
+{
+	return s->wmem.load();
+}
+
+extern "C" int afc_sock_rmem(const Socket *s)
+{
+	return s->rmem.load();
+}
+
+// A send buffer of @size bytes, charged to @s.  A pending error is returned once (and cleared);
+// EPIPE after shutdown(SHUT_WR); with the send buffer full, EAGAIN when non-blocking or when
+// SO_SNDTIMEO runs out, ERESTARTSYS/EINTR on a signal, otherwise sleep until there is room.
+extern "C" struct sk_buff *afc_sock_alloc_send_skb(Socket *s, afc_size_t size, int noblock,
+						   int *err)
+{
+	struct sock *sk = s->sk;
+	long timeo = afk_sk_sndtimeo(sk, noblock);
+
+	for (;;) {
+		int e = afk_sk_err_take(sk);
+		if (e) {
+			*err = e;
+			return nullptr;
+		}
+		if (s->shutdown.load() & AFC_SEND_SHUTDOWN) {
+			*err = -AFC_EPIPE;
+			return nullptr;
+		}
+		if (s->wmem.load() < afk_sk_sndbuf(sk)) {
+			struct sk_buff *skb = afc_sock_wmalloc(s, size, 1, AFC_GFP_PROCESS);
+			if (!skb)
+				*err = -AFC_ENOMEM;
+			return skb;
+		}
+		afk_sk_set_nospace(sk);
+		if (!timeo) {
+			*err = -AFC_EAGAIN;
+			return nullptr;
+		}
+		if (afk_signal_pending()) {
+			*err = afk_sock_intr_errno(timeo);
+			return nullptr;
+		}
+		timeo = afk_sk_wait(sk, timeo, afc::send_ready, s);
+	}
+}
+
+// Queue a received buffer: charge it, append it to the receive queue, wake readers.  -ENOMEM
+// (the buffer untouched, for the caller to drop and count) when the receive buffer is full.
+extern "C" int afc_sock_queue_rcv_skb(Socket *s, struct sk_buff *skb)
+{
+	if (s->rmem.load() >= afk_sk_rcvbuf(s->sk))
+		return -AFC_ENOMEM;
+	s->rmem.add(afk_skb_truesize(skb));
+	afk_skb_own_r(skb, s->sk);
+	afk_rq_tail(s->sk, skb);
+	if (!s->released.load())
+		afk_sk_data_ready(s->sk);
+	return 0;
+}

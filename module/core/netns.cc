@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Per-namespace state (created and destroyed by the shim's pernet_operations), device events,
+// and the /proc/net files.
+#include "guards.h"
+#include "netns.h"
+
+namespace afc {
+namespace {
+
+const char *type_name(int type)
+{
+	switch (type) {
+	case AFC_SOCK_DGRAM:
+		return "DGRAM";
+	case AFC_SOCK_STREAM:
+		return "STREAM";
+	case AFC_SOCK_SEQPACKET:
+		return "SEQPACKET";
+	default:
+		return "?";
+	}
+}
+
+const char *state_name(const Socket *s)
+{
+	if (s->connected)
+		return "CONNECTED";
+	return s->bound ? "BOUND" : "UNBOUND";
+}
+
+#define AFC_STAT_NAME(name, text) text,
+const char *const stat_names[AFC_STAT_DROPS] = { AFC_STAT_LIST(AFC_STAT_NAME) };
+#undef AFC_STAT_NAME
+
+} // namespace
+} // namespace afc
+
+using afc::Net;
+using afc::Socket;
+
+extern "C" struct afc_net *afc_net_new(struct net *net)
+{
+	return new (afc::Ctx::Process) Net(net);
+}
+
+// Every socket holds its namespace, so none is left when the namespace goes away.
+extern "C" void afc_net_free(struct afc_net *n)
+{
+	AFC_BUG_ON(!n->sockets.empty());
+	delete n;
+}
+
+// A device went down or away: its sockets get ENETDOWN (sk_err, woken with POLLERR).  They keep
+// only its ifindex, never a reference, so unregistering it does not wait for them.
+extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long event)
+{
+	if (event != AFC_NETDEV_DOWN && event != AFC_NETDEV_UNREGISTER)
+		return;
+
+	Net *n = afc::net_of(net);
+	afc::NetLock lock(net);
+
+	for (Socket *s : n->sockets) {
+		bool uses = (s->bound && s->ifindex == ifindex) ||
+			    (s->connected && !s->ifindex && s->peer.ifindex == ifindex);
+		if (uses)
+			afk_sk_err_report(s->sk, AFC_ENETDOWN);
+	}
+}
+
+// /proc/net/af_custom: one line per socket of the namespace (Documentation/datagram.rst).
+extern "C" void afc_proc_sockets(struct net *net, struct seq_file *m)
+{
+	Net *n = afc::net_of(net);
+	unsigned int sl = 0;
+
+	afk_seq_printf(m, "%4s %-6s %-9s %7s %5s %-17s %5s %8s %8s %7s %5s %5s %8s\n", "sl", "type",
+		       "state", "ifindex", "lport", "peer", "pport", "tx_queue", "rx_queue",
+		       "backlog", "drops", "uid", "inode");
+
+	afc::NetLock lock(net);
+	for (Socket *s : n->sockets) {
+		const unsigned char *p = s->peer.mac;
+
+		afk_seq_printf(m,
+			       "%4u %-6s %-9s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8d %8d "
+			       "%7d %5lu %5u %8lu\n",
+			       sl++, afc::type_name(s->type), afc::state_name(s), s->ifindex,
+			       s->port, p[0], p[1], p[2], p[3], p[4], p[5], s->peer.port,
+			       s->wmem.load(), s->rmem.load(), afc_backlog_len(s), s->drops.load(),
+			       afk_sk_uid(m, s->sk), afk_sk_ino(s->sk));
+	}
+}
+
+// /proc/net/af_custom_stat: the namespace's counters, "name value" per line.
+extern "C" void afc_proc_stat(struct net *net, struct seq_file *m)
+{
+	Net *n = afc::net_of(net);
+
+	for (int i = 0; i < AFC_STAT_DROPS; i++)
+		afk_seq_printf(m, "%s %lu\n", afc::stat_names[i], n->stats[i].load());
+	for (int i = AFC_DROP_NONE + 1; i < AFC_DROP_MAX; i++)
+		afk_seq_printf(m, "drop_%s %lu\n", afc_drop_name(static_cast<enum afc_drop>(i)),
+			       n->stats[AFC_STAT_DROPS + i].load());
+}
+
+extern "C" unsigned long afc_net_stat(struct net *net, int stat)
+{
+	AFC_BUG_ON(stat < 0 || stat >= AFC_STAT_DROPS + AFC_DROP_MAX);
+	return afc::net_of(net)->stats[stat].load();
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The netdev hooks: the packet_type that receives our EtherType on every device of every
+ * namespace, the netdevice notifier, and the device services the core's transmit path uses.
+ */
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/net_namespace.h>
+#include <af_custom/boundary.h>
+
+/* ---- receive ------------------------------------------------------------------------------ */
+
+static int afk_packet_rcv(struct sk_buff *skb, struct net_device *dev, struct packet_type *pt,
+			  struct net_device *orig_dev)
+{
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return NET_RX_DROP;
+	return afc_rx(skb);
+}
+
+static struct packet_type afk_packet_type = {
+	.func = afk_packet_rcv,		/* .dev NULL: every device, every namespace */
+};
+
+void afk_packet_type_add(unsigned int ethertype)
+{
+	afk_packet_type.type = htons(ethertype);
+	dev_add_pack(&afk_packet_type);
+}
+
+void afk_packet_type_remove(void)
+{
+	dev_remove_pack(&afk_packet_type);
+}
+
+/* ---- device events ------------------------------------------------------------------------ */
+
+static int afk_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	afc_netdev_event(dev_net(dev), dev->ifindex, event);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block afk_netdev_notifier = {
+	.notifier_call = afk_netdev_event,
+};
+
+int afk_netdev_notifier_register(void)
+{
+	return register_netdevice_notifier(&afk_netdev_notifier);
+}
+
+void afk_netdev_notifier_unregister(void)
+{
+	unregister_netdevice_notifier(&afk_netdev_notifier);
+}
+
+/* ---- transmit ----------------------------------------------------------------------------- */
+
+struct net_device *afk_dev_get(struct net *net, int ifindex)
+{
+	return dev_get_by_index(net, ifindex);
+}
+
+void afk_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
+int afk_dev_exists(struct net *net, int ifindex)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = dev_get_by_index_rcu(net, ifindex) != NULL;
+	rcu_read_unlock();
+	return found;
+}
+
+int afk_dev_mac(struct net *net, int ifindex, unsigned char *mac)
+{
+	struct net_device *dev;
+	int err = -ENODEV;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(net, ifindex);
+	if (dev) {
+		memset(mac, 0, ETH_ALEN);
+		memcpy(mac, dev->dev_addr, min_t(unsigned int, dev->addr_len, ETH_ALEN));
+		err = 0;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+int afk_dev_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+unsigned int afk_dev_mtu(const struct net_device *dev)
+{
+	return READ_ONCE(dev->mtu);
+}
+
+unsigned int afk_dev_headroom(const struct net_device *dev)
+{
+	return LL_RESERVED_SPACE(dev);
+}
+
+unsigned int afk_dev_tailroom(const struct net_device *dev)
+{
+	return dev->needed_tailroom;
+}
+
+/* dev_hard_header() for an skb whose data is our frame. */
+int afk_dev_hard_header(struct sk_buff *skb, struct net_device *dev, unsigned int ethertype,
+			const unsigned char *dst)
+{
+	skb->dev = dev;
+	skb->protocol = htons(ethertype);
+	skb_reset_network_header(skb);
+	return dev_hard_header(skb, dev, ethertype, dst, NULL, skb->len);
+}
+
+int afk_dev_xmit(struct sk_buff *skb)
+{
+	int rc = dev_queue_xmit(skb);
+
+	return rc > 0 ? net_xmit_errno(rc) : rc;
+}

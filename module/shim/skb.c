@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sk_buff services for the C++ core: allocation, geometry, the charge to a socket, and copies
+ * to and from user messages.  One kernel API each.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_ether.h>
+#include <linux/skbuff.h>
+#include <net/sock.h>
+#include <af_custom/boundary.h>
+
+static inline gfp_t afk_gfp(enum afc_gfp gfp)
+{
+	return gfp == AFC_GFP_ATOMIC ? GFP_ATOMIC : GFP_KERNEL;
+}
+
+struct sk_buff *afk_skb_alloc(size_t size, enum afc_gfp gfp)
+{
+	return alloc_skb(size, afk_gfp(gfp));
+}
+
+struct sk_buff *afk_skb_clone(struct sk_buff *skb, enum afc_gfp gfp)
+{
+	return skb_clone(skb, afk_gfp(gfp));
+}
+
+void afk_skb_free(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+void afk_skb_consume(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+unsigned int afk_skb_truesize(const struct sk_buff *skb)
+{
+	return skb->truesize;
+}
+
+unsigned int afk_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+unsigned char *afk_skb_data(const struct sk_buff *skb)
+{
+	return skb->data;
+}
+
+void afk_skb_reserve(struct sk_buff *skb, unsigned int len)
+{
+	skb_reserve(skb, len);
+}
+
+unsigned char *afk_skb_put(struct sk_buff *skb, unsigned int len)
+{
+	return skb_put(skb, len);
+}
+
+void afk_skb_pull(struct sk_buff *skb, unsigned int len)
+{
+	skb_pull(skb, len);
+}
+
+void afk_skb_trim(struct sk_buff *skb, unsigned int len)
+{
+	skb_trim(skb, len);
+}
+
+int afk_skb_linearize(struct sk_buff *skb)
+{
+	return skb_linearize(skb);
+}
+
+void *afk_skb_cb(struct sk_buff *skb)
+{
+	return skb->cb;
+}
+
+struct net *afk_skb_net(const struct sk_buff *skb)
+{
+	return dev_net(skb->dev);
+}
+
+int afk_skb_ifindex(const struct sk_buff *skb)
+{
+	return skb->dev->ifindex;
+}
+
+int afk_skb_pkt_type(const struct sk_buff *skb)
+{
+	return skb->pkt_type;
+}
+
+void afk_skb_src_mac(const struct sk_buff *skb, unsigned char *mac)
+{
+	if (skb_mac_header_was_set(skb) && skb_mac_header_len(skb) >= ETH_HLEN)
+		ether_addr_copy(mac, eth_hdr(skb)->h_source);
+	else
+		eth_zero_addr(mac);
+}
+
+/*
+ * The destructors give the charge back to the core.  A send buffer may outlive its socket's
+ * file (queued in a device), so it holds the sock; a receive buffer never leaves the sock's
+ * queues, which are purged before the sock is freed.
+ */
+static void afk_skb_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	afc_sock_wfree(afk_sk_core(sk), skb->truesize);
+	sock_put(sk);
+}
+
+static void afk_skb_rfree(struct sk_buff *skb)
+{
+	afc_sock_rfree(afk_sk_core(skb->sk), skb->truesize);
+}
+
+void afk_skb_own_w(struct sk_buff *skb, struct sock *sk)
+{
+	skb_orphan(skb);
+	sock_hold(sk);
+	skb->sk = sk;
+	skb->destructor = afk_skb_wfree;
+}
+
+void afk_skb_own_r(struct sk_buff *skb, struct sock *sk)
+{
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = afk_skb_rfree;
+}
+
+int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
+			  size_t len)
+{
+	return memcpy_from_msg(skb->data + offset, msg, len);
+}
+
+int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, size_t len)
+{
+	return skb_copy_datagram_msg(skb, 0, msg, len);
+}
