@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the af_custom KUnit suites: test-managed sockets and frames built as a
+ * device would hand them to the packet_type.  Everything a helper creates is released when the
+ * case ends, even when an assertion stops it early.
+ */
+#ifndef AFC_KUNIT_H
+#define AFC_KUNIT_H
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/etherdevice.h>
+#include <linux/if_ether.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <linux/af_custom.h>
+#include <af_custom/boundary.h>
+
+static inline int afc_kunit_sock_init(struct kunit_resource *res, void *sock)
+{
+	res->data = sock;
+	return 0;
+}
+
+static inline void afc_kunit_sock_free(struct kunit_resource *res)
+{
+	sock_release(res->data);
+}
+
+/* A kernel socket in init_net, released at the end of the case. */
+static inline struct socket *afc_kunit_socket(struct kunit *test, int type)
+{
+	struct socket *sock;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, afc_family(), type, 0, &sock), 0);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, afc_kunit_sock_init,
+							 afc_kunit_sock_free, GFP_KERNEL, sock));
+	return sock;
+}
+
+static inline struct afc_sock *afc_kunit_core(struct socket *sock)
+{
+	return afk_sk_core(sock->sk);
+}
+
+static inline int afc_kunit_skb_init(struct kunit_resource *res, void *skb)
+{
+	res->data = skb;
+	return 0;
+}
+
+static inline void afc_kunit_skb_free(struct kunit_resource *res)
+{
+	kfree_skb(res->data);
+}
+
+/* Hand @skb to the test: freed at the end of the case.  Returns @skb. */
+static inline struct sk_buff *afc_kunit_keep_skb(struct kunit *test, struct sk_buff *skb)
+{
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, afc_kunit_skb_init,
+							 afc_kunit_skb_free, GFP_KERNEL, skb));
+	return skb;
+}
+
+static inline struct sockaddr_custom afc_kunit_addr(unsigned short port, int ifindex)
+{
+	struct sockaddr_custom a = {
+		.scu_family = afc_family(),
+		.scu_port = htons(port),
+		.scu_ifindex = ifindex,
+	};
+
+	return a;
+}
+
+static inline int afc_kunit_bind(struct socket *sock, unsigned short port, int ifindex)
+{
+	struct sockaddr_custom a = afc_kunit_addr(port, ifindex);
+
+	return kernel_bind(sock, (struct sockaddr *)&a, sizeof(a));
+}
+
+static const u8 afc_kunit_src_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+/*
+ * A received frame as eth_type_trans() leaves it, on init_net's loopback device: the MAC header
+ * set, data at our header (sport -> dport), @len payload bytes of @fill.  Not test-managed:
+ * afc_rx() takes it.
+ */
+static inline struct sk_buff *afc_kunit_frame(struct kunit *test, unsigned short sport,
+					      unsigned short dport, unsigned int len, u8 fill,
+					      u8 pkt_type)
+{
+	struct afc_wire_hdr h = {
+		.type = AFC_WIRE_DGRAM, .sport = sport, .dport = dport, .len = len,
+	};
+	struct sk_buff *skb = alloc_skb(ETH_HLEN + AFC_WIRE_HLEN + len, GFP_KERNEL);
+	struct ethhdr *eth;
+	u8 *frame;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	eth = skb_put(skb, ETH_HLEN);
+	eth_broadcast_addr(eth->h_dest);
+	ether_addr_copy(eth->h_source, afc_kunit_src_mac);
+	eth->h_proto = htons(afc_ethertype());
+	skb_reset_mac_header(skb);
+	skb_pull(skb, ETH_HLEN);
+	skb_reset_network_header(skb);		/* as __netif_receive_skb_core() does */
+	frame = skb_put(skb, AFC_WIRE_HLEN + len);
+	memset(frame + AFC_WIRE_HLEN, fill, len);
+	afc_wire_build(&h, frame);
+	skb->dev = init_net.loopback_dev;
+	skb->protocol = eth->h_proto;
+	skb->pkt_type = pkt_type;
+	return skb;
+}
+
+/* Deliver @count frames sport -> dport through the receive path; frame i carries byte i. */
+static inline void afc_kunit_rx(struct kunit *test, unsigned short sport, unsigned short dport,
+				unsigned int len, int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+		afc_rx(afc_kunit_frame(test, sport, dport, len, (u8)i, PACKET_HOST));
+}
+
+/* A namespace counter of init_net: an enum afc_stat, or AFC_STAT_DROPS + an enum afc_drop. */
+static inline unsigned long afc_kunit_drops(enum afc_drop why)
+{
+	return afc_net_stat(&init_net, AFC_STAT_DROPS + why);
+}
+
+#endif /* AFC_KUNIT_H */
