@@ -1,7 +1,9 @@
 #!/bin/sh
-# The demo job (make demo), run inside the VM on Debian's stock kernel.
+# The demo job (make demo), run inside the VM on Debian's stock kernel: load the module, then
+# carry datagrams between two network namespaces joined by a veth pair.
 set -e
 say() { printf '\n== %s\n' "$*"; }
+ip=/usr/sbin/ip
 
 say "kernel: $(uname -r)"
 say "loading af_custom.ko"
@@ -12,10 +14,34 @@ afc info
 say "one socket of each supported type"
 afc socket stream seqpacket dgram
 
-
 say "types and protocols the family refuses"
 afc socket raw rdm || true
 
-say "unloading (no socket open)"
+say "two namespaces, left and right, joined by veth0 <-> veth1"
+$ip netns add left
+$ip netns add right
+$ip link add veth0 netns left type veth peer name veth1 netns right
+$ip -n left link set veth0 up
+$ip -n right link set veth1 up
+mac=$($ip -n right link show veth1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+echo "right's veth1 has MAC $mac"
+
+say "right listens on port 7000; left sends two datagrams, then one broadcast"
+$ip netns exec right afc recv veth1 7000 3 > /tmp/right.out &
+sleep 1
+$ip netns exec right afc stat | head -n 2
+$ip netns exec left afc send veth0 "$mac" 7000 "hello from left" "second datagram"
+$ip netns exec left afc send veth0 broadcast 7000 "to everyone on the segment"
+wait
+cat /tmp/right.out
+
+say "counters in each namespace (/proc/net/af_custom_stat)"
+echo "left:";  $ip netns exec left cat /proc/net/af_custom_stat | grep -E '^(tx|rx)_'
+echo "right:"; $ip netns exec right cat /proc/net/af_custom_stat | grep -E '^(tx|rx)_'
+
+say "deleting the namespaces, unloading (no socket open)"
+$ip netns del left
+$ip netns del right
+sleep 1
 rmmod af_custom
 [ ! -e /sys/module/af_custom ] && echo "af_custom unloaded"
