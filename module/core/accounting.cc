@@ -27,30 +27,40 @@ int send_ready(Socket *s)
 
 using afc::Socket;
 
-extern "C" struct sk_buff *afc_sock_wmalloc(Socket *s, afc_size_t size, int force,
-					    enum afc_gfp gfp)
+namespace afc {
+namespace {
+
+// The seeds' sock_wmalloc and sock_rmalloc: one buffer charged to @charge, unless the charge
+// has reached @limit and the caller does not force it.
+struct sk_buff *charged_alloc(Socket *s, Atomic<int> &charge, int limit, afc_size_t size,
+			      int force, enum afc_gfp gfp,
+			      void (*own)(struct sk_buff *, struct sock *))
 {
-	if (!force && s->wmem.load() >= afk_sk_sndbuf(s->sk))
+	if (!force && charge.load() >= limit)
 		return nullptr;
 	struct sk_buff *skb = afk_skb_alloc(size, gfp);
 	if (!skb)
 		return nullptr;
-	s->wmem.add(afk_skb_truesize(skb));
-	afk_skb_own_w(skb, s->sk);
+	charge.add(afk_skb_truesize(skb));
+	own(skb, s->sk);
 	return skb;
+}
+
+} // namespace
+} // namespace afc
+
+extern "C" struct sk_buff *afc_sock_wmalloc(Socket *s, afc_size_t size, int force,
+					    enum afc_gfp gfp)
+{
+	return afc::charged_alloc(s, s->wmem, afk_sk_sndbuf(s->sk), size, force, gfp,
+				  afk_skb_own_w);
 }
 
 extern "C" struct sk_buff *afc_sock_rmalloc(Socket *s, afc_size_t size, int force,
 					    enum afc_gfp gfp)
 {
-	if (!force && s->rmem.load() >= afk_sk_rcvbuf(s->sk))
-		return nullptr;
-	struct sk_buff *skb = afk_skb_alloc(size, gfp);
-	if (!skb)
-		return nullptr;
-	s->rmem.add(afk_skb_truesize(skb));
-	afk_skb_own_r(skb, s->sk);
-	return skb;
+	return afc::charged_alloc(s, s->rmem, afk_sk_rcvbuf(s->sk), size, force, gfp,
+				  afk_skb_own_r);
 }
 
 // Destructor of send buffers: uncharge and wake writers waiting for room.
