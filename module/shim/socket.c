@@ -433,7 +433,7 @@ long afk_rq_head_len(struct sock *sk)
 
 	spin_lock_irqsave(&q->lock, flags);
 	skb = skb_peek(q);
-	len = skb ? skb->len : -1;
+	len = skb ? (long)skb->len : -1;
 	spin_unlock_irqrestore(&q->lock, flags);
 	return len;
 }
