@@ -36,6 +36,18 @@ if [ "$kernel" = debug ]; then
 fi
 
 ktap "selftest socket_test" /afc/bin/selftests/socket_test
+ktap "selftest dgram_test" /afc/bin/selftests/dgram_test
+
+# Not a test (outside any block, so results.py skips it): what /proc/net/af_custom and the
+# counters look like while a socket waits for a datagram.
+afc recv any 5000 >/dev/null 2>&1 &
+recv=$!
+sleep 1
+echo "== afc stat, with 'afc recv any 5000' waiting"
+afc stat
+kill $recv
+wait $recv 2>/dev/null
+
 ktap "selftest module_test" /afc/bin/selftests/module_test /afc/af_custom.ko
 
 step rmmod_af_custom_at_the_end rmmod af_custom

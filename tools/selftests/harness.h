@@ -61,6 +61,8 @@ static int afc_failed_expect;
 #define EXPECT_EQ(a, b) AFC_CMP(0, a, ==, b)
 #define EXPECT_NE(a, b) AFC_CMP(0, a, !=, b)
 #define EXPECT_GT(a, b) AFC_CMP(0, a, >, b)
+#define EXPECT_GE(a, b) AFC_CMP(0, a, >=, b)
+#define EXPECT_LE(a, b) AFC_CMP(0, a, <=, b)
 #define ASSERT_TRUE(c) AFC_CMP(1, !!(c), ==, 1)
 #define EXPECT_TRUE(c) AFC_CMP(0, !!(c), ==, 1)
 

@@ -90,7 +90,7 @@ TEST(create_close_cycles)
 {
 	long before = afc_module_refcnt();
 
-	for (int i = 0; i < 5000; i++) {
+	for (int i = 0; i < 1500; i++) {
 		int fd = socket(afc_family(), types[i % 3], 0);
 
 		ASSERT_GE(fd, 0);
