@@ -182,8 +182,6 @@ void afk_sk_data_ready(struct sock *sk);
 void afk_sk_write_space(struct sock *sk);
 void afk_sk_state_change(struct sock *sk);
 void afk_sk_set_nospace(struct sock *sk);
-void afk_sk_hold(struct sock *sk);
-void afk_sk_put(struct sock *sk);
 int afk_sk_capable_bind(const struct sock *sk);	/* CAP_NET_BIND_SERVICE in its netns */
 unsigned int afk_sk_uid(struct seq_file *m, struct sock *sk);
 unsigned long afk_sk_ino(struct sock *sk);

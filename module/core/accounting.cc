@@ -18,7 +18,7 @@ constexpr long kMaxWindow = 32767;
 
 int send_ready(Socket *s)
 {
-	return s->wmem.load() < afk_sk_sndbuf(s->sk) || afk_sk_err_pending(s->sk) ||
+	return send_room(s) || afk_sk_err_pending(s->sk) ||
 	       (s->shutdown.load() & AFC_SEND_SHUTDOWN);
 }
 
@@ -131,7 +131,7 @@ extern "C" struct sk_buff *afc_sock_alloc_send_skb(Socket *s, afc_size_t size, i
 			*err = -AFC_EPIPE;
 			return nullptr;
 		}
-		if (s->wmem.load() < afk_sk_sndbuf(sk)) {
+		if (afc::send_room(s)) {
 			struct sk_buff *skb = afc_sock_wmalloc(s, size, 1, AFC_GFP_PROCESS);
 			if (!skb)
 				*err = -AFC_ENOMEM;

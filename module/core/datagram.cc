@@ -19,13 +19,13 @@ unsigned short addr_family(const void *addr)
 	return family;
 }
 
-// A struct sockaddr_custom of @len bytes with our family: EINVAL when short or when its padding
-// is not zero.  The family is the caller's to check: bind and connect answer differently.
-int parse_addr(const void *addr, int len, Addr *a)
+// A whole struct sockaddr_custom (the caller checked the length before reading the family, which
+// bind and connect answer differently): EINVAL when its padding is not zero.
+int parse_addr(const void *addr, Addr *a)
 {
 	const unsigned char *p = static_cast<const unsigned char *>(addr);
 
-	if (len < AFC_SCU_LEN || p[AFC_SCU_ZERO] || p[AFC_SCU_ZERO + 1])
+	if (p[AFC_SCU_ZERO] || p[AFC_SCU_ZERO + 1])
 		return -AFC_EINVAL;
 	a->port = (p[AFC_SCU_PORT] << 8) | p[AFC_SCU_PORT + 1];
 	__builtin_memcpy(&a->ifindex, p + AFC_SCU_IFINDEX, sizeof(a->ifindex));
@@ -40,7 +40,7 @@ int parse_dest(const void *addr, int len, Addr *a)
 		return -AFC_EINVAL;
 	if (addr_family(addr) != afc_family())
 		return -AFC_EAFNOSUPPORT;
-	int err = parse_addr(addr, len, a);
+	int err = parse_addr(addr, a);
 	if (err)
 		return err;
 	return a->port ? 0 : -AFC_EINVAL;
@@ -82,7 +82,7 @@ extern "C" int afc_bind(Socket *s, const void *addr, int addrlen)
 
 	if (addrlen < AFC_SCU_LEN || afc::addr_family(addr) != afc_family())
 		return -AFC_EINVAL;
-	int err = afc::parse_addr(addr, addrlen, &a);
+	int err = afc::parse_addr(addr, &a);
 	if (err)
 		return err;
 	if (a.ifindex && !afk_dev_exists(s->net, a.ifindex))
@@ -134,8 +134,8 @@ extern "C" int afc_getname(Socket *s, void *addr, int peer)
 	} else {
 		a.port = s->port;
 		a.ifindex = s->ifindex;
-		if (a.ifindex && afk_dev_mac(s->net, a.ifindex, a.mac))
-			__builtin_memset(a.mac, 0, sizeof(a.mac));	// the device went away
+		if (a.ifindex)
+			afk_dev_mac(s->net, a.ifindex, a.mac);	// stays zero if the device went away
 	}
 	return afc::write_addr(addr, a);
 }
@@ -254,7 +254,7 @@ extern "C" unsigned int afc_poll(Socket *s)
 	if (!afk_rq_empty(sk))
 		mask |= AFC_EPOLLIN | AFC_EPOLLRDNORM;
 	// Writable when a send would not wait (after SHUT_WR it fails at once with EPIPE).
-	if ((shut & AFC_SEND_SHUTDOWN) || s->wmem.load() < afk_sk_sndbuf(sk))
+	if ((shut & AFC_SEND_SHUTDOWN) || afc::send_room(s))
 		mask |= AFC_EPOLLOUT | AFC_EPOLLWRNORM | AFC_EPOLLWRBAND;
 	else
 		afk_sk_set_nospace(sk);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // RAII for the kernel objects the core borrows: locks are released and references dropped on
-// every path out of a scope.  release() hands a reference on to someone else.
+// every path out of a scope.  release() hands an sk_buff on to someone else.
 #pragma once
 
 #include "runtime.h"
@@ -30,27 +30,6 @@ public:
 
 private:
 	struct sock *sk_;
-};
-
-// A reference already taken on a struct sock (sock_hold), dropped with sock_put.
-class SockRef {
-public:
-	SockRef() = default;
-	explicit SockRef(struct sock *sk) : sk_(sk) {}
-	~SockRef()
-	{
-		if (sk_)
-			afk_sk_put(sk_);
-	}
-	SockRef(SockRef &&o) : sk_(o.sk_) { o.sk_ = nullptr; }
-	SockRef(const SockRef &) = delete;
-	SockRef &operator=(const SockRef &) = delete;
-
-	struct sock *get() const { return sk_; }
-	explicit operator bool() const { return sk_ != nullptr; }
-
-private:
-	struct sock *sk_ = nullptr;
 };
 
 // Sole ownership of an sk_buff: freed as a drop unless released or consumed.

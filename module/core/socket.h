@@ -69,6 +69,12 @@ namespace afc {
 
 using Socket = ::afc_sock;
 
+// The send buffer has room: a send would not wait (the seeds' wmem_alloc < sndbuf).
+inline bool send_room(const Socket *s)
+{
+	return s->wmem.load() < afk_sk_sndbuf(s->sk);
+}
+
 // Ownership of a socket for a scope (the seeds' sk->inuse = 1 ... release_sock(sk)).
 class Owner {
 public:

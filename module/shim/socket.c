@@ -290,16 +290,6 @@ void afk_sk_set_nospace(struct sock *sk)
 	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 }
 
-void afk_sk_hold(struct sock *sk)
-{
-	sock_hold(sk);
-}
-
-void afk_sk_put(struct sock *sk)
-{
-	sock_put(sk);
-}
-
 int afk_sk_capable_bind(const struct sock *sk)
 {
 	return ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE);

@@ -582,7 +582,11 @@ TEST(peek_leaves_the_datagram_queued)
 	EXPECT_ERRNO(recv(d.sb, got, sizeof(got), MSG_DONTWAIT), EAGAIN);
 }
 
-TEST(short_buffer_gets_the_first_bytes_and_msg_trunc)
+/*
+ * A 300-byte datagram read into 100 bytes with @recv_flags: the call returns @want, the buffer
+ * holds the first bytes, MSG_TRUNC is set in msg_flags and the rest of the datagram is gone.
+ */
+static void check_truncated_read(int recv_flags, ssize_t want)
 {
 	unsigned char sent[300], got[100];
 	struct sockaddr_custom from;
@@ -590,29 +594,22 @@ TEST(short_buffer_gets_the_first_bytes_and_msg_trunc)
 	int flags;
 
 	duo_setup(&d);
-	fill(sent, 2, sizeof(sent));
+	fill(sent, recv_flags ? 3 : 2, sizeof(sent));
 	ASSERT_EQ(send_to(d.sa, sent, sizeof(sent), 0, &d.to_b), sizeof(sent));
-	ASSERT_EQ(recv_from(d.sb, got, sizeof(got), 0, &from, &flags), sizeof(got));
+	ASSERT_EQ(recv_from(d.sb, got, sizeof(got), recv_flags, &from, &flags), want);
 	EXPECT_TRUE(flags & MSG_TRUNC);
 	EXPECT_TRUE(!memcmp(got, sent, sizeof(got)));
-	/* The rest of the datagram is gone with it. */
 	EXPECT_ERRNO(recv(d.sb, got, sizeof(got), MSG_DONTWAIT), EAGAIN);
+}
+
+TEST(short_buffer_gets_the_first_bytes_and_msg_trunc)
+{
+	check_truncated_read(0, 100);
 }
 
 TEST(msg_trunc_flag_returns_the_real_length)
 {
-	unsigned char sent[300], got[100];
-	struct sockaddr_custom from;
-	struct duo d;
-	int flags;
-
-	duo_setup(&d);
-	fill(sent, 3, sizeof(sent));
-	ASSERT_EQ(send_to(d.sa, sent, sizeof(sent), 0, &d.to_b), sizeof(sent));
-	ASSERT_EQ(recv_from(d.sb, got, sizeof(got), MSG_TRUNC, &from, &flags), sizeof(sent));
-	EXPECT_TRUE(flags & MSG_TRUNC);
-	EXPECT_TRUE(!memcmp(got, sent, sizeof(got)));
-	EXPECT_ERRNO(recv(d.sb, got, sizeof(got), MSG_DONTWAIT), EAGAIN);
+	check_truncated_read(MSG_TRUNC, 300);
 }
 
 TEST(siocinq_gives_the_next_datagram_length)
