@@ -195,7 +195,48 @@ static void queue_rcv_skb_charges_and_refuses_when_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, afc_sock_rmem(s), 0);
 }
 
+/* A send buffer that cannot be allocated is ENOBUFS, as sock_alloc_send_pskb. */
+static void alloc_send_skb_allocation_failure_is_enobufs(struct kunit *test)
+{
+	struct socket *sock = afc_kunit_socket(test, SOCK_DGRAM);
+	struct afc_sock *s = afc_kunit_core(sock);
+	int err = 0;
+
+	afc_fail_allocs(1);
+	KUNIT_EXPECT_NULL(test, afc_sock_alloc_send_skb(s, 100, 1, &err));
+	afc_fail_allocs(0);
+	KUNIT_EXPECT_EQ(test, err, -ENOBUFS);
+	KUNIT_EXPECT_EQ(test, afc_sock_wmem(s), 0);
+	afc_kunit_keep_skb(test, afc_sock_alloc_send_skb(s, 100, 1, &err));
+}
+
+/* With SO_RCVBUFFORCE near INT_MAX the charge passes INT_MAX without wrapping. */
+static void receive_charge_does_not_wrap_near_int_max(struct kunit *test)
+{
+	struct socket *sock = afc_kunit_socket(test, SOCK_DGRAM);
+	struct afc_sock *s = afc_kunit_core(sock);
+	struct sk_buff *a = alloc_skb(0, GFP_KERNEL), *b = alloc_skb(0, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	sock->sk->sk_rcvbuf = INT_MAX;
+	a->truesize = INT_MAX - 1000;
+	b->truesize = 1 << 20;
+	KUNIT_ASSERT_EQ(test, afc_sock_queue_rcv_skb(s, a), 0);
+	KUNIT_ASSERT_EQ(test, afc_sock_queue_rcv_skb(s, b), 0);	/* the charge was below */
+	KUNIT_EXPECT_EQ(test, afc_sock_rmem(s), INT_MAX);		/* reported clamped */
+	KUNIT_EXPECT_EQ(test, afc_sock_rspace(s), 0L);
+	b = alloc_skb(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NE(test, afc_sock_queue_rcv_skb(s, b), 0);	/* full: refused */
+	kfree_skb(b);
+	skb_queue_purge(&sock->sk->sk_receive_queue);
+	KUNIT_EXPECT_EQ(test, afc_sock_rmem(s), 0);
+}
+
 static struct kunit_case accounting_cases[] = {
+	KUNIT_CASE(alloc_send_skb_allocation_failure_is_enobufs),
+	KUNIT_CASE(receive_charge_does_not_wrap_near_int_max),
 	KUNIT_CASE(wmalloc_refuses_at_sndbuf_unless_forced),
 	KUNIT_CASE(rmalloc_refuses_at_rcvbuf_unless_forced),
 	KUNIT_CASE(destructors_uncharge),

@@ -12,6 +12,8 @@
 #include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/net.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -86,7 +88,68 @@ static inline int afc_kunit_bind(struct socket *sock, unsigned short port, int i
 static const u8 afc_kunit_src_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
 /*
- * A received frame as eth_type_trans() leaves it, on init_net's loopback device: the MAC header
+ * The Ethernet device frames arrive on: registered in init_net for the case (loopback cannot
+ * carry af_custom), unregistered when it ends.  What it transmits is dropped.
+ */
+static inline netdev_tx_t afc_kunit_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops afc_kunit_netdev_ops = {
+	.ndo_start_xmit = afc_kunit_xmit,
+};
+
+static inline int afc_kunit_dev_init(struct kunit_resource *res, void *unused)
+{
+	struct net_device *dev = alloc_etherdev(0);
+
+	if (!dev)
+		return -ENOMEM;
+	strscpy(dev->name, "afckunit%d", sizeof(dev->name));
+	dev->netdev_ops = &afc_kunit_netdev_ops;
+	eth_hw_addr_random(dev);
+	if (register_netdev(dev)) {
+		free_netdev(dev);
+		return -ENODEV;
+	}
+	rtnl_lock();
+	dev_open(dev, NULL);
+	rtnl_unlock();
+	res->data = dev;
+	return 0;
+}
+
+static inline void afc_kunit_dev_free(struct kunit_resource *res)
+{
+	unregister_netdev(res->data);
+	free_netdev(res->data);
+}
+
+static inline struct net_device *afc_kunit_dev(struct kunit *test)
+{
+	struct kunit_resource *res = kunit_find_named_resource(test, "afc_kunit_dev");
+	struct net_device *dev;
+
+	if (!res) {
+		res = kzalloc(sizeof(*res), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, res);
+		if (kunit_add_named_resource(test, afc_kunit_dev_init, afc_kunit_dev_free, res,
+					     "afc_kunit_dev", NULL)) {
+			kfree(res);
+			KUNIT_ASSERT_FAILURE(test, "cannot register an Ethernet device");
+		}
+		res->should_kfree = true;
+		kunit_get_resource(res);
+	}
+	dev = res->data;
+	kunit_put_resource(res);
+	return dev;
+}
+
+/*
+ * A received frame as eth_type_trans() leaves it, on the case's Ethernet device: the MAC header
  * set, data at our header (sport -> dport), @len payload bytes of @fill.  Not test-managed:
  * afc_rx() takes it.
  */
@@ -112,7 +175,7 @@ static inline struct sk_buff *afc_kunit_frame(struct kunit *test, unsigned short
 	frame = skb_put(skb, AFC_WIRE_HLEN + len);
 	memset(frame + AFC_WIRE_HLEN, fill, len);
 	afc_wire_build(&h, frame);
-	skb->dev = init_net.loopback_dev;
+	skb->dev = afc_kunit_dev(test);
 	skb->protocol = eth->h_proto;
 	skb->pkt_type = pkt_type;
 	return skb;

@@ -4,6 +4,7 @@
  * datagram reader (afc_skb_recv_datagram) and the demux of afc_rx (module/core/rx.cc), fed with
  * frames built as the loopback device would hand them over.
  */
+#include <linux/filter.h>
 #include <linux/jiffies.h>
 #include "afc_kunit.h"
 
@@ -60,19 +61,55 @@ static void owned_frames_wait_on_backlog_and_drain_in_order(struct kunit *test)
 	expect_in_order(test, sock->sk, 6);
 }
 
-static void backlog_overflow_is_dropped_and_counted(struct kunit *test)
+/*
+ * The back_log and the receive queue together hold at most SO_RCVBUF + SO_SNDBUF bytes (plus the
+ * frame that crossed it), counted in truesize: the rest is dropped and counted, whatever the
+ * frame count.
+ */
+static void backlog_is_bounded_in_bytes_with_the_receive_queue(struct kunit *test)
 {
 	struct socket *sock = bound_socket(test, PORT);
 	struct afc_sock *s = afc_kunit_core(sock);
 	unsigned long before = afc_kunit_drops(AFC_DROP_BACKLOG);
-	const int limit = 256;
+	struct sk_buff *probe = afc_kunit_keep_skb(test, alloc_skb(0, GFP_KERNEL));
+	const int frames = 200;
+	long limit, held;
+	int waiting;
+
+	sock->sk->sk_rcvbuf = 16384;
+	sock->sk->sk_sndbuf = 16384;
+	limit = 32768;
+	afc_kunit_rx(test, PEER, PORT, 100, 2);		/* 2 in the receive queue already */
+	afc_lock_sock(s);
+	afc_kunit_rx(test, PEER, PORT, 100, frames);
+	waiting = afc_backlog_len(s);
+	held = afc_backlog_bytes(s) + afc_sock_rmem(s);
+	KUNIT_EXPECT_GT(test, waiting, 0);
+	KUNIT_EXPECT_LT(test, waiting, frames);
+	KUNIT_EXPECT_LE(test, held, limit + 2L * (long)probe->truesize + 1024);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_BACKLOG) - before,
+			(unsigned long)(frames - waiting));
+	afc_release_sock(s);
+	KUNIT_EXPECT_EQ(test, afc_backlog_len(s), 0);
+	KUNIT_EXPECT_EQ(test, afc_backlog_bytes(s), 0L);
+}
+
+/* Whatever the back_log held goes to the receive function in order, then ownership is free. */
+static void release_drains_everything_in_order_and_resets_the_count(struct kunit *test)
+{
+	struct socket *sock = bound_socket(test, PORT);
+	struct afc_sock *s = afc_kunit_core(sock);
 
 	afc_lock_sock(s);
-	afc_kunit_rx(test, PEER, PORT, 1, limit + 7);
-	KUNIT_EXPECT_EQ(test, afc_backlog_len(s), limit);
-	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_BACKLOG) - before, 7UL);
+	afc_kunit_rx(test, PEER, PORT, 1, 100);
+	KUNIT_EXPECT_EQ(test, afc_backlog_len(s), 100);
+	KUNIT_EXPECT_GT(test, afc_backlog_bytes(s), 100L);
 	afc_release_sock(s);
-	expect_in_order(test, sock->sk, limit);		/* the first 256, in order */
+	KUNIT_EXPECT_EQ(test, afc_backlog_len(s), 0);
+	KUNIT_EXPECT_EQ(test, afc_backlog_bytes(s), 0L);
+	expect_in_order(test, sock->sk, 100);
+	afc_lock_sock(s);		/* ownership was given up */
+	afc_release_sock(s);
 }
 
 static void ownership_waits_for_owner(struct kunit *test)
@@ -91,7 +128,8 @@ static void ownership_waits_for_owner(struct kunit *test)
 static struct kunit_case backlog_cases[] = {
 	KUNIT_CASE(unowned_frames_reach_receive_queue),
 	KUNIT_CASE(owned_frames_wait_on_backlog_and_drain_in_order),
-	KUNIT_CASE(backlog_overflow_is_dropped_and_counted),
+	KUNIT_CASE(backlog_is_bounded_in_bytes_with_the_receive_queue),
+	KUNIT_CASE(release_drains_everything_in_order_and_resets_the_count),
 	KUNIT_CASE(ownership_waits_for_owner),
 	{}
 };
@@ -274,7 +312,7 @@ static void broadcast_reaches_every_socket_on_the_port(struct kunit *test)
 	a->sk->sk_reuse = b->sk->sk_reuse = c->sk->sk_reuse = SK_CAN_REUSE;
 	KUNIT_ASSERT_EQ(test, afc_kunit_bind(a, PORT, 0), 0);
 	KUNIT_ASSERT_EQ(test, afc_kunit_bind(b, PORT, 0), 0);
-	KUNIT_ASSERT_EQ(test, afc_kunit_bind(c, PORT, 1), 0);	/* loopback's ifindex */
+	KUNIT_ASSERT_EQ(test, afc_kunit_bind(c, PORT, afc_kunit_dev(test)->ifindex), 0);
 	afc_rx(afc_kunit_frame(test, PEER, PORT, 10, 0, PACKET_BROADCAST));
 	expect_in_order(test, a->sk, 1);
 	expect_in_order(test, b->sk, 1);
@@ -300,7 +338,107 @@ static void connected_socket_takes_only_its_peer(struct kunit *test)
 	expect_in_order(test, sock->sk, 1);
 }
 
+/* Only Ethernet devices carry af_custom: a frame from loopback is dropped before parsing. */
+static void frames_from_other_device_types_are_dropped(struct kunit *test)
+{
+	struct socket *sock = bound_socket(test, PORT);
+	unsigned long before = afc_kunit_drops(AFC_DROP_NOT_ETHERNET);
+	struct sk_buff *skb = afc_kunit_frame(test, PEER, PORT, 10, 0, PACKET_HOST);
+
+	skb->dev = init_net.loopback_dev;
+	afc_rx(skb);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_NOT_ETHERNET) - before, 1UL);
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sock->sk->sk_receive_queue));
+}
+
+/* The socket filter runs on every delivered frame; what it refuses is counted as "filter". */
+static void socket_filter_drops_odd_lengths_and_counts_them(struct kunit *test)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+	struct socket *sock = bound_socket(test, PORT);
+	unsigned long before = afc_kunit_drops(AFC_DROP_FILTER);
+	struct sk_buff *skb;
+	unsigned int len;
+
+	KUNIT_ASSERT_EQ(test, sk_attach_filter(&prog, sock->sk), 0);
+	for (len = 1; len <= 10; len++)
+		afc_rx(afc_kunit_frame(test, PEER, PORT, len, 0, PACKET_HOST));
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_FILTER) - before, 5UL);
+	for (len = 2; len <= 10; len += 2) {
+		skb = skb_dequeue(&sock->sk->sk_receive_queue);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_EXPECT_EQ(test, skb->len, len);
+		kfree_skb(skb);
+	}
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sock->sk->sk_receive_queue));
+}
+
+/* A queued frame keeps no device, route or conntrack reference (the device may go away). */
+static void queued_frames_hold_no_device(struct kunit *test)
+{
+	struct socket *sock = bound_socket(test, PORT);
+	struct afc_sock *s = afc_kunit_core(sock);
+	struct sk_buff *skb;
+
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	afc_lock_sock(s);
+	afc_kunit_rx(test, PEER, PORT, 10, 1);		/* via the back_log */
+	afc_release_sock(s);
+	while ((skb = skb_dequeue(&sock->sk->sk_receive_queue))) {
+		KUNIT_EXPECT_NULL(test, skb->dev);
+		KUNIT_EXPECT_FALSE(test, skb_dst(skb));
+		kfree_skb(skb);
+	}
+}
+
+/*
+ * Unicast lookup with many sockets on one port: the oldest of the most specific sockets gets
+ * the frame; a socket connected to the sender beats them all.
+ */
+static void unicast_goes_to_connected_then_oldest_most_specific(struct kunit *test)
+{
+	struct socket *any[50], *dev_bound, *conn;
+	struct sockaddr_custom peer = afc_kunit_addr(PEER, 0);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(any); i++) {
+		any[i] = afc_kunit_socket(test, SOCK_DGRAM);
+		any[i]->sk->sk_reuse = SK_CAN_REUSE;
+		KUNIT_ASSERT_EQ(test, afc_kunit_bind(any[i], PORT, 0), 0);
+	}
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	expect_in_order(test, any[0]->sk, 1);
+	for (i = 1; i < ARRAY_SIZE(any); i++)
+		KUNIT_EXPECT_TRUE(test, skb_queue_empty(&any[i]->sk->sk_receive_queue));
+
+	dev_bound = afc_kunit_socket(test, SOCK_DGRAM);
+	dev_bound->sk->sk_reuse = SK_CAN_REUSE;
+	KUNIT_ASSERT_EQ(test, afc_kunit_bind(dev_bound, PORT, afc_kunit_dev(test)->ifindex), 0);
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	expect_in_order(test, dev_bound->sk, 1);
+
+	conn = afc_kunit_socket(test, SOCK_DGRAM);
+	conn->sk->sk_reuse = SK_CAN_REUSE;
+	KUNIT_ASSERT_EQ(test, afc_kunit_bind(conn, PORT, 0), 0);
+	memcpy(peer.scu_addr, afc_kunit_src_mac, ETH_ALEN);
+	KUNIT_ASSERT_EQ(test, kernel_connect(conn, (struct sockaddr *)&peer, sizeof(peer), 0), 0);
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	expect_in_order(test, conn->sk, 1);
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&dev_bound->sk->sk_receive_queue));
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&any[0]->sk->sk_receive_queue));
+}
+
 static struct kunit_case rx_cases[] = {
+	KUNIT_CASE(frames_from_other_device_types_are_dropped),
+	KUNIT_CASE(socket_filter_drops_odd_lengths_and_counts_them),
+	KUNIT_CASE(queued_frames_hold_no_device),
+	KUNIT_CASE(unicast_goes_to_connected_then_oldest_most_specific),
 	KUNIT_CASE(full_rcvbuf_drops_and_counts),
 	KUNIT_CASE(unbound_port_is_counted_no_socket),
 	KUNIT_CASE(malformed_frames_are_counted_by_reason),

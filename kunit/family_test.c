@@ -19,18 +19,18 @@ static void family_is_the_loaded_parameter(struct kunit *test)
 
 static void family_out_of_range_is_einval(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, afc_module_init(0, AF_CUSTOM_ETHERTYPE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, afc_module_init(-1, AF_CUSTOM_ETHERTYPE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, afc_module_init(NPROTO, AF_CUSTOM_ETHERTYPE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, afc_module_init(1000, AF_CUSTOM_ETHERTYPE), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(0, AF_CUSTOM_ETHERTYPE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(-1, AF_CUSTOM_ETHERTYPE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(NPROTO, AF_CUSTOM_ETHERTYPE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(1000, AF_CUSTOM_ETHERTYPE, 0), -EINVAL);
 }
 
 static void ethertype_out_of_range_is_einval(struct kunit *test)
 {
 	/* Below 0x0600 the field is an 802.3 length; above 0xffff it does not fit. */
-	KUNIT_EXPECT_EQ(test, afc_module_init(AF_CUSTOM, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, afc_module_init(AF_CUSTOM, 0x05ff), -EINVAL);
-	KUNIT_EXPECT_EQ(test, afc_module_init(AF_CUSTOM, 0x10000), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(AF_CUSTOM, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(AF_CUSTOM, 0x05ff, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, afc_module_init(AF_CUSTOM, 0x10000, 0), -EINVAL);
 	/* Nothing was registered or changed by the rejected calls. */
 	KUNIT_EXPECT_EQ(test, afc_family(), AF_CUSTOM);
 	KUNIT_EXPECT_EQ(test, afc_ethertype(), (unsigned int)AF_CUSTOM_ETHERTYPE);

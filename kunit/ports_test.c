@@ -40,12 +40,13 @@ static void conflict_is_eaddrinuse(struct kunit *test)
 	struct socket *a = afc_kunit_socket(test, SOCK_DGRAM);
 	struct socket *b = afc_kunit_socket(test, SOCK_DGRAM);
 	struct socket *c = afc_kunit_socket(test, SOCK_DGRAM);
+	int ifindex = afc_kunit_dev(test)->ifindex;
 
 	KUNIT_ASSERT_EQ(test, afc_kunit_bind(a, PORT, 0), 0);
 	KUNIT_EXPECT_EQ(test, afc_kunit_bind(b, PORT, 0), -EADDRINUSE);
 	/* Any interface overlaps a specific one. */
-	KUNIT_EXPECT_EQ(test, afc_kunit_bind(c, PORT, 1), -EADDRINUSE);
-	KUNIT_EXPECT_EQ(test, afc_kunit_bind(c, PORT + 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, afc_kunit_bind(c, PORT, ifindex), -EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, afc_kunit_bind(c, PORT + 1, ifindex), 0);
 }
 
 static void reuseaddr_shares_a_port_only_when_both_set_it(struct kunit *test)
@@ -133,6 +134,35 @@ static void ephemeral_range_runs_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, afc_kunit_bind(s[4], 0, 0), -EADDRINUSE);
 }
 
+static int bind_fresh(struct kunit *test, unsigned short port)
+{
+	struct socket *c;
+	int err;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 0, &c), 0);
+	err = afc_kunit_bind(c, port, 0);
+	sock_release(c);
+	return err;
+}
+
+/* A port shared with SO_REUSEADDR stays taken until its last socket closes. */
+static void shared_port_is_free_only_after_its_last_socket(struct kunit *test)
+{
+	struct socket *a, *b;
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 0, &a), 0);
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 0, &b), 0);
+	a->sk->sk_reuse = b->sk->sk_reuse = SK_CAN_REUSE;
+	KUNIT_EXPECT_EQ(test, afc_kunit_bind(a, 60010, 0), 0);
+	KUNIT_EXPECT_EQ(test, afc_kunit_bind(b, 60010, 0), 0);
+	afc_net_set_ephemeral(&init_net, 60010, 60010);
+	KUNIT_EXPECT_EQ(test, bind_fresh(test, 0), -EADDRINUSE);
+	sock_release(a);
+	KUNIT_EXPECT_EQ(test, bind_fresh(test, 0), -EADDRINUSE);	/* b still holds it */
+	sock_release(b);
+	KUNIT_EXPECT_EQ(test, bind_fresh(test, 0), 0);
+}
+
 static void ports_exit(struct kunit *test)
 {
 	afc_net_set_ephemeral(&init_net, 49152, 65535);
@@ -147,6 +177,7 @@ static struct kunit_case ports_cases[] = {
 	KUNIT_CASE(malformed_address_is_rejected),
 	KUNIT_CASE(privileged_port_needs_cap_net_bind_service),
 	KUNIT_CASE(ephemeral_range_runs_out),
+	KUNIT_CASE(shared_port_is_free_only_after_its_last_socket),
 	{}
 };
 

@@ -37,7 +37,8 @@ if [ "$kernel" = stock ]; then
 	kmods="$stock/lib/modules/$STOCK_KREL/kernel"
 	: > "$root/afc/kmod/order"
 	for m in drivers/net/veth.ko net/sched/sch_netem.ko net/ipv4/udp_tunnel.ko \
-		 net/ipv6/ip6_udp_tunnel.ko net/tipc/tipc.ko; do
+		 net/ipv6/ip6_udp_tunnel.ko net/tipc/tipc.ko drivers/net/tun.ko \
+		 net/ipv6/tunnel6.ko net/ipv6/ip6_tunnel.ko net/ipv4/gre.ko net/ipv6/ip6_gre.ko; do
 		cp "$kmods/$m" "$root/afc/kmod/"
 		basename "$m" >> "$root/afc/kmod/order"
 	done

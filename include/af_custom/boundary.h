@@ -57,6 +57,7 @@ struct afc_net;
 	X(ENETDOWN, 100)		\
 	X(ENOBUFS, 105)			\
 	X(ENOTCONN, 107)		\
+	X(ENOPROTOOPT, 92)		\
 	X(ERESTARTSYS, 512)		\
 	X(ENOIOCTLCMD, 515)
 
@@ -77,6 +78,7 @@ struct afc_net;
 	X(MSG_PEEK, 0x2)		\
 	X(MSG_TRUNC, 0x20)		\
 	X(MSG_DONTWAIT, 0x40)		\
+	X(MSG_ERRQUEUE, 0x2000)		\
 	X(EPOLLIN, 0x1)			\
 	X(EPOLLOUT, 0x4)		\
 	X(EPOLLERR, 0x8)		\
@@ -99,7 +101,10 @@ struct afc_net;
 	X(NET_RX_SUCCESS, 0)		\
 	X(NET_RX_DROP, 1)		\
 	X(ETH_ALEN, 6)			\
-	X(AF_CUSTOM_PROT_SOCK, 1024)
+	X(ARPHRD_ETHER, 1)		\
+	X(AF_CUSTOM_PROT_SOCK, 1024)	\
+	X(SOL_CUSTOM, 290)
+
 
 /*
  * struct sockaddr_custom (include/uapi/linux/af_custom.h), as byte offsets: the core reads and
@@ -131,8 +136,10 @@ enum afc_gfp {
 	AFC_GFP_ATOMIC = 1,	/* softirq, timers, under spinlocks */
 };
 
-void *afk_alloc(afc_size_t size, enum afc_gfp gfp);
+void *afk_alloc(afc_size_t size, enum afc_gfp gfp);	/* kvmalloc in process context */
 void afk_free(const void *ptr);
+void afk_cond_resched(void);
+unsigned int afk_random_u32(void);
 
 enum afc_log_level {
 	AFC_LOG_ERR,
@@ -147,6 +154,8 @@ void afk_log(enum afc_log_level level, const char *fmt, ...)
  * kernel's own noreturn functions, so callers end the path with a trap (see AFC_BUG_ON).
  */
 void afk_bug(const char *file, int line);
+/* WARN(): an invariant broke but the core recovers (see AFC_WARN_ON_ONCE). */
+void afk_warn(const char *file, int line);
 
 /* Family registration (sock_register / proto_register). */
 int afk_proto_register(void);
@@ -173,6 +182,9 @@ struct net *afk_sk_net(const struct sock *sk);
 int afk_sk_sndbuf(const struct sock *sk);
 int afk_sk_rcvbuf(const struct sock *sk);
 int afk_sk_reuse(const struct sock *sk);		/* SO_REUSEADDR */
+int afk_sk_bound_dev_if(const struct sock *sk);	/* SO_BINDTODEVICE, 0 when none */
+/* sk_filter(): the LSM hook and the socket filter; 0 to keep @skb, -errno to drop it. */
+int afk_sk_filter(struct sock *sk, struct sk_buff *skb);
 long afk_sk_rcvtimeo(const struct sock *sk, int noblock);
 long afk_sk_sndtimeo(const struct sock *sk, int noblock);
 int afk_sk_err_take(struct sock *sk);		/* sock_error(): -err once, then 0 */
@@ -189,7 +201,8 @@ unsigned long afk_sk_ino(struct sock *sk);
  * Wait on the socket's wait queue until @cond(@s) holds, a signal arrives or @timeo jiffies pass;
  * returns the jiffies left.  afk_signal_pending / afk_sock_intr_errno tell why it stopped.
  */
-long afk_sk_wait(struct sock *sk, long timeo, int (*cond)(struct afc_sock *s), struct afc_sock *s);
+long afk_sk_wait(struct sock *sk, long timeo, int (*cond)(struct afc_sock *s, unsigned long arg),
+		 struct afc_sock *s, unsigned long arg);
 int afk_signal_pending(void);
 int afk_sock_intr_errno(long timeo);
 
@@ -201,8 +214,10 @@ void afk_owner_wake(struct sock *sk);
 void afk_owner_acquired(struct sock *sk);	/* lockdep annotations of ownership */
 void afk_owner_released(struct sock *sk);
 void afk_backlog_push(struct sock *sk, struct sk_buff *skb);	/* slock held */
-struct sk_buff *afk_backlog_pop(struct sock *sk);		/* slock held */
+/* The whole back_log as a NULL-terminated chain, leaving it empty (slock held). */
+struct sk_buff *afk_backlog_take(struct sock *sk);
 void afk_backlog_purge(struct sock *sk);
+struct sk_buff *afk_skb_next(struct sk_buff *skb);	/* unchain @skb, return the next one */
 
 /* The receive queue (sk_receive_queue, its own lock). */
 void afk_rq_tail(struct sock *sk, struct sk_buff *skb);
@@ -230,22 +245,37 @@ struct net *afk_skb_net(const struct sk_buff *skb);
 int afk_skb_ifindex(const struct sk_buff *skb);
 int afk_skb_pkt_type(const struct sk_buff *skb);
 void afk_skb_src_mac(const struct sk_buff *skb, unsigned char *mac);
+/* A received frame is about to be queued: drop its dst, conntrack and device, as AF_PACKET. */
+void afk_skb_rx_detach(struct sk_buff *skb);
+void afk_skb_tx_mark(struct sk_buff *skb, const struct sock *sk);	/* SO_PRIORITY, SO_MARK */
+int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom);
 /* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */
 void afk_skb_own_w(struct sk_buff *skb, struct sock *sk);	/* holds the sock until freed */
 void afk_skb_own_r(struct sk_buff *skb, struct sock *sk);
 int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			  afc_size_t len);
 int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, afc_size_t len);
+void afk_skb_recv_cmsgs(struct msghdr *msg, struct sock *sk, struct sk_buff *skb);	/* timestamps */
+
+/* What the core needs to know of a device, read in one go. */
+struct afc_link {
+	int ifindex;
+	unsigned short type;		/* ARPHRD_* */
+	unsigned char addr_len;
+	unsigned char has_header;	/* header_ops->create exists */
+	unsigned char running;
+	unsigned int mtu;
+	unsigned int headroom;		/* LL_RESERVED_SPACE */
+	unsigned int tailroom;
+	unsigned char mac[6];		/* the first ETH_ALEN bytes of dev_addr */
+};
 
 /* Devices (module/shim/netdev.c).  afk_dev_get holds a reference; afk_dev_put drops it. */
 struct net_device *afk_dev_get(struct net *net, int ifindex);
 void afk_dev_put(struct net_device *dev);
-int afk_dev_exists(struct net *net, int ifindex);
-int afk_dev_mac(struct net *net, int ifindex, unsigned char *mac);	/* 0 or -ENODEV */
-int afk_dev_running(const struct net_device *dev);
-unsigned int afk_dev_mtu(const struct net_device *dev);
-unsigned int afk_dev_headroom(const struct net_device *dev);
-unsigned int afk_dev_tailroom(const struct net_device *dev);
+int afk_dev_link(struct net *net, int ifindex, struct afc_link *l);	/* 0 or -ENODEV */
+void afk_dev_link_of(const struct net_device *dev, struct afc_link *l);
+void afk_skb_link(const struct sk_buff *skb, struct afc_link *l);	/* skb->dev's */
 int afk_dev_hard_header(struct sk_buff *skb, struct net_device *dev, unsigned int ethertype,
 			const unsigned char *dst);
 int afk_dev_xmit(struct sk_buff *skb);		/* dev_queue_xmit: 0 or -errno */
@@ -254,8 +284,14 @@ int afk_dev_xmit(struct sk_buff *skb);		/* dev_queue_xmit: 0 or -errno */
  * afc_*: the core, for the shims
  * ------------------------------------------------------------------------------------------- */
 
-/* Module load and unload (module/core/family.cc). */
-int afc_module_init(int family, unsigned int ethertype);
+/* Module load and unload (module/core/family.cc).  The steps of module init, in order; the
+ * fault_init_step= parameter makes step N fail (tests of every unwind path). */
+#define AFC_INIT_STEP_LIST(X)		\
+	X(PROTO, "proto_register")	\
+	X(PERNET, "pernet")		\
+	X(NOTIFIER, "netdev_notifier")	\
+	X(FAMILY, "sock_register")
+int afc_module_init(int family, unsigned int ethertype, int fault_step);
 void afc_module_exit(void);
 int afc_family(void);
 unsigned int afc_ethertype(void);
@@ -281,6 +317,11 @@ long afc_recvmsg(struct afc_sock *s, struct msghdr *msg, afc_size_t len, int fla
 unsigned int afc_poll(struct afc_sock *s);
 int afc_shutdown(struct afc_sock *s, int how);
 int afc_ioctl(struct afc_sock *s, unsigned int cmd, long *value);
+/* SO_BINDTODEVICE / SO_BINDTOIFINDEX changed the sock's bound device (proto.rehash). */
+void afc_rehash(struct afc_sock *s);
+/* Options of levels other than SOL_SOCKET (which the kernel's sock_setsockopt serves). */
+int afc_setsockopt(struct afc_sock *s, int level, int optname, int value);
+int afc_getsockopt(struct afc_sock *s, int level, int optname, int *value);
 
 /* Accounting (module/core/accounting.cc): the seeds' sock_wmalloc family. */
 struct sk_buff *afc_sock_wmalloc(struct afc_sock *s, afc_size_t size, int force,
@@ -300,7 +341,8 @@ int afc_sock_queue_rcv_skb(struct afc_sock *s, struct sk_buff *skb);
 /* Ownership and the back_log (module/core/backlog.cc). */
 void afc_lock_sock(struct afc_sock *s);
 void afc_release_sock(struct afc_sock *s);
-int afc_backlog_len(const struct afc_sock *s);
+int afc_backlog_len(const struct afc_sock *s);	/* frames waiting */
+long afc_backlog_bytes(const struct afc_sock *s);	/* their truesize */
 struct sk_buff *afc_skb_recv_datagram(struct afc_sock *s, int flags, int *err);
 
 /* Receive (module/core/rx.cc): a frame of our EtherType, data at our header. */
@@ -310,7 +352,20 @@ int afc_rx(struct sk_buff *skb);
 struct afc_net *afc_net_new(struct net *net);
 void afc_net_free(struct afc_net *n);
 void afc_netdev_event(struct net *net, int ifindex, unsigned long event);
-void afc_proc_sockets(struct net *net, struct seq_file *m);
+/*
+ * /proc/net/af_custom, walked a bucket at a time by the shim's seq_file under the namespace
+ * lock; the cursor resumes where the last read stopped.  afc_proc_seek returns the socket at
+ * position @pos (0-based) or NULL; afc_proc_next the one after @v.
+ */
+struct afc_proc_cursor {
+	unsigned int bucket;	/* where the socket at @pos is */
+	unsigned int offset;
+	long pos;
+};
+void afc_proc_header(struct seq_file *m);
+void *afc_proc_seek(struct net *net, struct afc_proc_cursor *c, long pos);
+void *afc_proc_next(struct net *net, struct afc_proc_cursor *c, void *v);
+void afc_proc_show(struct seq_file *m, void *v, long pos);
 void afc_proc_stat(struct net *net, struct seq_file *m);
 unsigned long afc_net_stat(struct net *net, int stat);
 void afc_net_set_ephemeral(struct net *net, unsigned int lo, unsigned int hi);
@@ -335,7 +390,9 @@ void afc_net_set_ephemeral(struct net *net, unsigned int lo, unsigned int hi);
 	X(NOSOCK, "no_socket")			\
 	X(RCVBUF, "rcvbuf_full")		\
 	X(BACKLOG, "backlog_full")		\
-	X(NOMEM, "nomem")
+	X(NOMEM, "nomem")			\
+	X(NOT_ETHERNET, "not_ethernet")		\
+	X(FILTER, "filter")
 
 /* Namespace counters besides the drops, in /proc/net/af_custom_stat order. */
 #define AFC_STAT_LIST(X)	\

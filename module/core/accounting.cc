@@ -16,10 +16,11 @@ namespace {
 constexpr long kMinWindow = 2048;
 constexpr long kMaxWindow = 32767;
 
-int send_ready(Socket *s)
+// @events: the socket's device-event count when the sender went to sleep.
+int send_ready(Socket *s, unsigned long events)
 {
 	return send_room(s) || afk_sk_err_pending(s->sk) ||
-	       (s->shutdown.load() & AFC_SEND_SHUTDOWN);
+	       (s->shutdown.load() & AFC_SEND_SHUTDOWN) || s->dev_events.load() != events;
 }
 
 } // namespace
@@ -32,11 +33,13 @@ namespace {
 
 // The seeds' sock_wmalloc and sock_rmalloc: one buffer charged to @charge, unless the charge
 // has reached @limit and the caller does not force it.
-struct sk_buff *charged_alloc(Socket *s, Atomic<int> &charge, int limit, afc_size_t size,
+struct sk_buff *charged_alloc(Socket *s, Atomic<long> &charge, long limit, afc_size_t size,
 			      int force, enum afc_gfp gfp,
 			      void (*own)(struct sk_buff *, struct sock *))
 {
 	if (!force && charge.load() >= limit)
+		return nullptr;
+	if (inject_alloc_failure())
 		return nullptr;
 	struct sk_buff *skb = afk_skb_alloc(size, gfp);
 	if (!skb)
@@ -63,21 +66,22 @@ extern "C" struct sk_buff *afc_sock_rmalloc(Socket *s, afc_size_t size, int forc
 				  afk_skb_own_r);
 }
 
-// Destructor of send buffers: uncharge and wake writers waiting for room.
+// Destructor of send buffers: uncharge, and wake writers once at least half the send buffer is
+// free again (as sock_def_write_space), not on every frame that leaves.
 extern "C" void afc_sock_wfree(Socket *s, unsigned int truesize)
 {
-	int left = s->wmem.sub(truesize);
+	long left = s->wmem.sub(truesize);
 
-	AFC_BUG_ON(left < 0);
-	if (!s->released.load())
+	if (AFC_WARN_ON_ONCE(left < 0))
+		s->wmem.store(0);
+	if (!s->released.load() && 2 * left <= afk_sk_sndbuf(s->sk))
 		afk_sk_write_space(s->sk);
 }
 
 extern "C" void afc_sock_rfree(Socket *s, unsigned int truesize)
 {
-	int left = s->rmem.sub(truesize);
-
-	AFC_BUG_ON(left < 0);
+	if (AFC_WARN_ON_ONCE(s->rmem.sub(truesize) < 0))
+		s->rmem.store(0);
 }
 
 // Room to advertise in the receive window: half the free receive buffer less a minimum window,
@@ -104,22 +108,25 @@ extern "C" long afc_sock_wspace(const Socket *s)
 
 extern "C" int afc_sock_wmem(const Socket *s)
 {
-	return s->wmem.load();
+	return afc::clamp_int(s->wmem.load());
 }
 
 extern "C" int afc_sock_rmem(const Socket *s)
 {
-	return s->rmem.load();
+	return afc::clamp_int(s->rmem.load());
 }
+
+namespace afc {
 
 // A send buffer of @size bytes, charged to @s.  A pending error is returned once (and cleared);
 // EPIPE after shutdown(SHUT_WR); with the send buffer full, EAGAIN when non-blocking or when
-// SO_SNDTIMEO runs out, ERESTARTSYS/EINTR on a signal, otherwise sleep until there is room.
-extern "C" struct sk_buff *afc_sock_alloc_send_skb(Socket *s, afc_size_t size, int noblock,
-						   int *err)
+// the time in *@timeo runs out, ERESTARTSYS/EINTR on a signal, otherwise sleep until there is
+// room.  ENOBUFS when the buffer cannot be allocated (as sock_alloc_send_pskb).  kDevEvent when
+// a device event woke the sleeper: the caller looks its device up again and calls again with
+// what is left of *@timeo.
+struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err)
 {
 	struct sock *sk = s->sk;
-	long timeo = afk_sk_sndtimeo(sk, noblock);
 
 	for (;;) {
 		int e = afk_sk_err_take(sk);
@@ -131,22 +138,43 @@ extern "C" struct sk_buff *afc_sock_alloc_send_skb(Socket *s, afc_size_t size, i
 			*err = -AFC_EPIPE;
 			return nullptr;
 		}
-		if (afc::send_room(s)) {
+		if (send_room(s)) {
 			struct sk_buff *skb = afc_sock_wmalloc(s, size, 1, AFC_GFP_PROCESS);
 			if (!skb)
-				*err = -AFC_ENOMEM;
+				*err = -AFC_ENOBUFS;
 			return skb;
 		}
 		afk_sk_set_nospace(sk);
-		if (!timeo) {
+		if (!*timeo) {
 			*err = -AFC_EAGAIN;
 			return nullptr;
 		}
 		if (afk_signal_pending()) {
-			*err = afk_sock_intr_errno(timeo);
+			*err = afk_sock_intr_errno(*timeo);
 			return nullptr;
 		}
-		timeo = afk_sk_wait(sk, timeo, afc::send_ready, s);
+		unsigned long events = s->dev_events.load();
+		s->tx_sleepers.add(1);
+		*timeo = afk_sk_wait(sk, *timeo, send_ready, s, events);
+		s->tx_sleepers.sub(1);
+		if (s->dev_events.load() != events) {
+			*err = kDevEvent;
+			return nullptr;
+		}
+	}
+}
+
+} // namespace afc
+
+extern "C" struct sk_buff *afc_sock_alloc_send_skb(Socket *s, afc_size_t size, int noblock,
+						   int *err)
+{
+	long timeo = afk_sk_sndtimeo(s->sk, noblock);
+
+	for (;;) {
+		struct sk_buff *skb = afc::send_alloc(s, size, &timeo, err);
+		if (skb || *err != afc::kDevEvent)
+			return skb;
 	}
 }
 

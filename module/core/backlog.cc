@@ -5,10 +5,15 @@
 //
 // A task owns a socket between afc_lock_sock and afc_release_sock (afc::Owner).  A frame that
 // arrives from softirq while the socket is owned cannot run the receive function (the owner may
-// be changing the state it reads), so it waits on the back_log, at most kBacklogMax frames.
-// release_sock feeds the back_log to the receive function in arrival order, with the slock
-// dropped for each frame, and only then gives ownership up: frames that arrive meanwhile join the
-// back_log's tail and are drained in the same pass, so nothing overtakes.
+// be changing the state it reads), so it waits on the back_log.  The back_log is bounded in
+// bytes, together with the receive queue, by SO_RCVBUF + SO_SNDBUF (as sk_add_backlog).
+//
+// release_sock drains it as __release_sock does: it takes the whole list, feeds it to the
+// receive function in arrival order with the slock dropped (rescheduling between frames), then
+// takes the list again, until it finds it empty; only then does it reset the back_log's count
+// and give ownership up.  Frames that arrive during the drain join the new list, so nothing
+// overtakes; and since the count is not lowered frame by frame, a flood can add at most one
+// limit's worth during a drain: the drain always ends.
 #include "guards.h"
 #include "netns.h"
 #include "rx.h"
@@ -16,7 +21,7 @@
 namespace afc {
 namespace {
 
-int recv_ready(Socket *s)
+int recv_ready(Socket *s, unsigned long)
 {
 	return !afk_rq_empty(s->sk) || afk_sk_err_pending(s->sk) ||
 	       (s->shutdown.load() & AFC_RCV_SHUTDOWN);
@@ -26,20 +31,32 @@ int recv_ready(Socket *s)
 
 void deliver(Socket *s, struct sk_buff *skb)
 {
-	SlockGuard slock(s->sk);
+	Net *n = net_of(s->net);
+	struct sock *sk = s->sk;
 
-	if (!s->owned) {
-		sock_rcv(s, skb);
-		return;
-	}
-	if (s->backlog_len >= kBacklogMax) {
-		count_drop(net_of(s->net), AFC_DROP_BACKLOG);
+	if (afk_sk_filter(sk, skb)) {
+		count_drop(n, AFC_DROP_FILTER);
 		s->drops.add(1);
 		afk_skb_free(skb);
 		return;
 	}
-	afk_backlog_push(s->sk, skb);
+	afk_skb_rx_detach(skb);
+
+	SlockGuard slock(sk);
+	if (!s->owned) {
+		sock_rcv(s, skb);
+		return;
+	}
+	long limit = static_cast<long>(afk_sk_rcvbuf(sk)) + afk_sk_sndbuf(sk);
+	if (s->backlog_bytes + s->rmem.load() > limit) {
+		count_drop(n, AFC_DROP_BACKLOG);
+		s->drops.add(1);
+		afk_skb_free(skb);
+		return;
+	}
+	afk_backlog_push(sk, skb);
 	s->backlog_len++;
+	s->backlog_bytes += afk_skb_truesize(skb);
 }
 
 } // namespace afc
@@ -63,13 +80,19 @@ extern "C" void afc_release_sock(Socket *s)
 	struct sock *sk = s->sk;
 	afc::SlockGuard slock(sk);
 
-	while (struct sk_buff *skb = afk_backlog_pop(sk)) {
-		s->backlog_len--;
+	while (struct sk_buff *skb = afk_backlog_take(sk)) {
 		afk_owner_unlock(sk);
-		afc::sock_rcv(s, skb);
+		do {
+			struct sk_buff *next = afk_skb_next(skb);
+
+			afc::sock_rcv(s, skb);
+			afk_cond_resched();
+			skb = next;
+		} while (skb);
 		afk_owner_lock(sk);
 	}
-	AFC_BUG_ON(s->backlog_len != 0);
+	s->backlog_len = 0;
+	s->backlog_bytes = 0;
 	s->owned = false;
 	afk_owner_released(sk);
 	afk_owner_wake(sk);
@@ -78,6 +101,11 @@ extern "C" void afc_release_sock(Socket *s)
 extern "C" int afc_backlog_len(const Socket *s)
 {
 	return __atomic_load_n(&s->backlog_len, __ATOMIC_RELAXED);
+}
+
+extern "C" long afc_backlog_bytes(const Socket *s)
+{
+	return __atomic_load_n(&s->backlog_bytes, __ATOMIC_RELAXED);
 }
 
 // The next datagram of @s: dequeued, or with MSG_PEEK left queued and returned with a reference
@@ -114,6 +142,6 @@ extern "C" struct sk_buff *afc_skb_recv_datagram(Socket *s, int flags, int *err)
 			*err = afk_sock_intr_errno(timeo);
 			return nullptr;
 		}
-		timeo = afk_sk_wait(sk, timeo, afc::recv_ready, s);
+		timeo = afk_sk_wait(sk, timeo, afc::recv_ready, s, 0);
 	}
 }

@@ -70,6 +70,30 @@ int autobind(Socket *s)
 	return err == -AFC_EADDRINUSE ? -AFC_EAGAIN : err;
 }
 
+// The interface a socket is tied to: SO_BINDTODEVICE's, else the one it is bound to; 0 = any.
+int local_ifindex(const Socket *s)
+{
+	int dev = afk_sk_bound_dev_if(s->sk);
+
+	return dev ? dev : s->ifindex;
+}
+
+// The device a send leaves by, checked; its geometry in *@l.  ENXIO when it does not exist,
+// ENODEV when it cannot carry af_custom, ENETDOWN when it is down, EMSGSIZE when @len does not
+// fit its MTU (after our header) or the header's length field.
+int tx_link(struct net *net, int ifindex, afc_size_t len, struct afc_link *l)
+{
+	if (afk_dev_link(net, ifindex, l))
+		return -AFC_ENXIO;
+	if (!link_usable(*l))
+		return -AFC_ENODEV;
+	if (!l->running)
+		return -AFC_ENETDOWN;
+	if (l->mtu < AFC_WIRE_HLEN || len > l->mtu - AFC_WIRE_HLEN || len > 0xffff)
+		return -AFC_EMSGSIZE;
+	return 0;
+}
+
 } // namespace
 } // namespace afc
 
@@ -85,8 +109,14 @@ extern "C" int afc_bind(Socket *s, const void *addr, int addrlen)
 	int err = afc::parse_addr(addr, &a);
 	if (err)
 		return err;
-	if (a.ifindex && !afk_dev_exists(s->net, a.ifindex))
-		return -AFC_ENODEV;
+	int dev = afk_sk_bound_dev_if(s->sk);
+	if (dev && a.ifindex && a.ifindex != dev)
+		return -AFC_EINVAL;		// SO_BINDTODEVICE names another device
+	if (a.ifindex || dev) {
+		err = afc::check_link(s->net, a.ifindex ? a.ifindex : dev);
+		if (err)
+			return err;
+	}
 	if (a.port && a.port < AFC_AF_CUSTOM_PROT_SOCK && !afk_sk_capable_bind(s->sk))
 		return -AFC_EACCES;
 
@@ -104,6 +134,8 @@ extern "C" int afc_connect(Socket *s, const void *addr, int addrlen)
 	bool disconnect = afc::addr_family(addr) == AFC_AF_UNSPEC;
 	if (!disconnect) {
 		int err = afc::parse_dest(addr, addrlen, &a);
+		if (!err && a.ifindex)
+			err = afc::check_link(s->net, a.ifindex);
 		if (err)
 			return err;
 	}
@@ -113,12 +145,16 @@ extern "C" int afc_connect(Socket *s, const void *addr, int addrlen)
 		int err = afc::autobind(s);
 		if (err)
 			return err;
-		if (s->ifindex && a.ifindex && s->ifindex != a.ifindex)
+		int local = afc::local_ifindex(s);
+		if (local && a.ifindex && local != a.ifindex)
 			return -AFC_EINVAL;
 	}
-	afc::NetLock lock(s->net);	// the receive lookup reads the peer
+	afc::NetLock lock(s->net);	// the receive lookups file a socket by its peer
+	afc::rx_unhash(s);
 	s->connected = !disconnect;
 	s->peer = a;
+	if (s->bound)
+		afc::rx_hash(s);
 	return 0;
 }
 
@@ -132,15 +168,19 @@ extern "C" int afc_getname(Socket *s, void *addr, int peer)
 			return -AFC_ENOTCONN;
 		a = s->peer;
 	} else {
+		struct afc_link l;
+
 		a.port = s->port;
 		a.ifindex = s->ifindex;
-		if (a.ifindex)
-			afk_dev_mac(s->net, a.ifindex, a.mac);	// stays zero if the device went away
+		if (a.ifindex && !afk_dev_link(s->net, a.ifindex, &l))
+			__builtin_memcpy(a.mac, l.mac, AFC_ETH_ALEN);	// zero if the device went away
 	}
 	return afc::write_addr(addr, a);
 }
 
-// sendmsg: one datagram in one frame, on the socket's interface or the destination's.
+// sendmsg: one datagram in one frame, on the socket's interface or the destination's.  No
+// device reference is held while the sender sleeps for send-buffer room: the device is looked
+// up before, to size the buffer, and again after, to send it; a device event wakes sleepers.
 extern "C" long afc_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, int flags,
 			    const void *addr, int addrlen)
 {
@@ -165,25 +205,25 @@ extern "C" long afc_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, int f
 		err = afc::autobind(s);
 		if (err)
 			return err;
-		if (s->ifindex && dst.ifindex && s->ifindex != dst.ifindex)
+		int local = afc::local_ifindex(s);
+		if (local && dst.ifindex && local != dst.ifindex)
 			return -AFC_EINVAL;
-		ifindex = s->ifindex ? s->ifindex : dst.ifindex;
+		ifindex = local ? local : dst.ifindex;
 	}
 
-	afc::DevRef dev(afk_dev_get(s->net, ifindex));
-	if (!dev)
-		return -AFC_ENXIO;
-	if (!afk_dev_running(dev.get()))
-		return -AFC_ENETDOWN;
-	unsigned int mtu = afk_dev_mtu(dev.get());
-	if (mtu < AFC_WIRE_HLEN || len > mtu - AFC_WIRE_HLEN || len > 0xffff)
-		return -AFC_EMSGSIZE;
-
-	unsigned int head = afk_dev_headroom(dev.get());
-	unsigned int size = head + AFC_WIRE_HLEN + len + afk_dev_tailroom(dev.get());
-	afc::SkbPtr skb(afc_sock_alloc_send_skb(s, size, flags & AFC_MSG_DONTWAIT, &err));
+	struct afc_link l;
+	long timeo = afk_sk_sndtimeo(s->sk, flags & AFC_MSG_DONTWAIT);
+	afc::SkbPtr skb;
+	do {
+		err = afc::tx_link(s->net, ifindex, len, &l);
+		if (err)
+			return err;
+		unsigned int size = l.headroom + AFC_WIRE_HLEN + len + l.tailroom;
+		skb.reset(afc::send_alloc(s, size, &timeo, &err));
+	} while (!skb && err == afc::kDevEvent);
 	if (!skb)
 		return err;
+	unsigned int head = l.headroom;
 	afk_skb_reserve(skb.get(), head);
 	unsigned char *frame = afk_skb_put(skb.get(), AFC_WIRE_HLEN + len);
 	if (afk_skb_copy_from_msg(skb.get(), AFC_WIRE_HLEN, msg, len))
@@ -195,6 +235,18 @@ extern "C" long afc_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, int f
 	h.dport = dst.port;
 	h.len = static_cast<unsigned short>(len);
 	afc_wire_build(&h, frame);
+
+	// The device may have changed while the sender slept: check it again, holding it now.
+	afc::DevRef dev(afk_dev_get(s->net, ifindex));
+	if (!dev)
+		return -AFC_ENXIO;
+	afk_dev_link_of(dev.get(), &l);
+	err = afc::tx_link(s->net, ifindex, len, &l);
+	if (err)
+		return err;
+	if (l.headroom > head && afk_skb_cow_head(skb.get(), l.headroom))
+		return -AFC_ENOBUFS;
+	afk_skb_tx_mark(skb.get(), s->sk);
 	if (afk_dev_hard_header(skb.get(), dev.get(), afc_ethertype(), dst.mac) < 0)
 		return -AFC_EINVAL;
 
@@ -216,6 +268,8 @@ extern "C" long afc_recvmsg(Socket *s, struct msghdr *msg, afc_size_t len, int f
 
 	if (flags & AFC_MSG_OOB)
 		return -AFC_EOPNOTSUPP;
+	if (flags & AFC_MSG_ERRQUEUE)
+		return -AFC_EAGAIN;	// the error queue is always empty (as UDP with none queued)
 	afc::SkbPtr skb(afc_skb_recv_datagram(s, flags, &err));
 	if (!skb)
 		return err;
@@ -226,6 +280,7 @@ extern "C" long afc_recvmsg(Socket *s, struct msghdr *msg, afc_size_t len, int f
 		*msg_flags |= AFC_MSG_TRUNC;
 	if (afk_skb_copy_to_msg(skb.get(), msg, copied))
 		return -AFC_EFAULT;
+	afk_skb_recv_cmsgs(msg, s->sk, skb.get());
 	if (addr) {
 		const afc::RxMeta *m = afc::rx_meta(skb.get());
 		Addr a;
@@ -280,9 +335,34 @@ extern "C" int afc_ioctl(Socket *s, unsigned int cmd, long *value)
 		return 0;
 	}
 	case AFC_SIOCOUTQ:
-		*value = s->wmem.load();
+		*value = afc::clamp_int(s->wmem.load());
 		return 0;
 	default:
 		return -AFC_ENOIOCTLCMD;
 	}
+}
+
+// SO_BINDTODEVICE or SO_BINDTOIFINDEX set or cleared the sock's device (the kernel's
+// sock_setsockopt, which calls proto.rehash).  A bound socket moves to it, or back to the
+// interface it was bound to.  A device that cannot carry af_custom is not refused here (the
+// kernel has already stored it); bind, connect and sendmsg refuse it with ENODEV.
+extern "C" void afc_rehash(Socket *s)
+{
+	afc::Owner own(s);
+	int dev = afk_sk_bound_dev_if(s->sk);
+	afc::NetLock lock(s->net);
+
+	afc::port_set_ifindex(s, dev ? dev : s->bind_ifindex);
+}
+
+// af_custom has no options of its own yet: every SOL_CUSTOM option is unknown, as is every
+// other level's (SOL_SOCKET's are the kernel's).
+extern "C" int afc_setsockopt(Socket *, int, int, int)
+{
+	return -AFC_ENOPROTOOPT;
+}
+
+extern "C" int afc_getsockopt(Socket *, int, int, int *)
+{
+	return -AFC_ENOPROTOOPT;
 }

@@ -15,7 +15,30 @@ unsigned int ethertype_in_use;
 
 } // namespace
 
-extern "C" int afc_module_init(int family, unsigned int ethertype)
+namespace {
+
+#define AFC_STEP_ENUM(name, text) kStep##name,
+enum Step { kStepNone, AFC_INIT_STEP_LIST(AFC_STEP_ENUM) };
+#undef AFC_STEP_ENUM
+#define AFC_STEP_NAME(name, text) text,
+const char *const step_names[] = { "", AFC_INIT_STEP_LIST(AFC_STEP_NAME) };
+#undef AFC_STEP_NAME
+
+// fault_init_step=: make @step fail as an allocation failure would.
+int injected(int step, int fault)
+{
+	if (step != fault)
+		return 0;
+	afk_log(AFC_LOG_ERR, "init step %d (%s) failed: injected fault\n", step, step_names[step]);
+	return -AFC_ENOMEM;
+}
+
+} // namespace
+
+// The order is af_packet's: everything a socket needs first, the family last, so no socket can
+// exist until the module is whole, and none when a step fails.  Each step's failure undoes
+// exactly the steps before it.
+extern "C" int afc_module_init(int family, unsigned int ethertype, int fault_step)
 {
 	if (family <= AFC_AF_UNSPEC || family >= AFC_NPROTO) {
 		afk_log(AFC_LOG_ERR, "family=%d is out of range: it must be 1..%d\n", family,
@@ -28,16 +51,20 @@ extern "C" int afc_module_init(int family, unsigned int ethertype)
 		return -AFC_EINVAL;
 	}
 
-	// Namespaces first: a socket may be created as soon as the family is registered.
-	int err = afk_pernet_register();
+	int err = injected(kStepPROTO, fault_step) ?: afk_proto_register();
 	if (err)
 		return err;
-	err = afk_proto_register();
+	// Namespaces before the notifier: registering it replays events for every device.
+	err = injected(kStepPERNET, fault_step) ?: afk_pernet_register();
+	if (err)
+		goto out_proto;
+	err = injected(kStepNOTIFIER, fault_step) ?: afk_netdev_notifier_register();
 	if (err)
 		goto out_pernet;
-	family_in_use = family;		// addresses carry it from the first socket on
+	family_in_use = family;		// frames and addresses carry them from here on
 	ethertype_in_use = ethertype;
-	err = afk_family_register(family);
+	afk_packet_type_add(ethertype);
+	err = injected(kStepFAMILY, fault_step) ?: afk_family_register(family);
 	if (err) {
 		if (err == -AFC_EEXIST)
 			afk_log(AFC_LOG_ERR,
@@ -47,34 +74,31 @@ extern "C" int afc_module_init(int family, unsigned int ethertype)
 		else
 			afk_log(AFC_LOG_ERR, "cannot register address family %d: error %d\n", family,
 				err);
-		goto out_proto;
+		goto out_packet;
 	}
-	err = afk_netdev_notifier_register();
-	if (err)
-		goto out_family;
-
-	afk_packet_type_add(ethertype);		// frames flow from here on
 	afk_log(AFC_LOG_INFO, "address family %d, EtherType 0x%04x\n", family, ethertype);
 	return 0;
 
-out_family:
-	afk_family_unregister();
-out_proto:
+out_packet:
+	afk_packet_type_remove();		// waits for receivers in flight
 	family_in_use = AFC_AF_UNSPEC;
-	afk_proto_unregister();
+	afk_netdev_notifier_unregister();
 out_pernet:
 	afk_pernet_unregister();
+out_proto:
+	afk_proto_unregister();
 	return err;
 }
 
-// No socket is left (each holds the module), so no namespace holds any state but its counters.
+// No socket is left (each holds the module).  The family goes first, so none can be created
+// while the rest is torn down.
 extern "C" void afc_module_exit(void)
 {
+	afk_family_unregister();
 	afk_packet_type_remove();		// waits for receivers in flight
 	afk_netdev_notifier_unregister();
-	afk_family_unregister();
-	afk_proto_unregister();
 	afk_pernet_unregister();
+	afk_proto_unregister();
 	family_in_use = AFC_AF_UNSPEC;
 }
 

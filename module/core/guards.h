@@ -54,6 +54,12 @@ public:
 		skb_ = nullptr;
 		return skb;
 	}
+	void reset(struct sk_buff *skb)
+	{
+		if (skb_)
+			afk_skb_free(skb_);
+		skb_ = skb;
+	}
 	// Freed as used, not dropped (it matters to drop monitors).
 	void consume() { afk_skb_consume(release()); }
 

@@ -41,6 +41,10 @@ public:
 
 	bool empty() const { return !head_.linked(); }
 
+	// The first element, or nullptr; the element after @l's owner, or nullptr at the end.
+	T *front() const { return empty() ? nullptr : head_.next_->owner(); }
+	T *next_of(const Link<T> &l) const { return l.next_ == &head_ ? nullptr : l.next_->owner(); }
+
 	void push_back(Link<T> &l)
 	{
 		l.prev_ = head_.prev_;

@@ -41,18 +41,21 @@ using afc::Socket;
 
 extern "C" struct afc_net *afc_net_new(struct net *net)
 {
-	return new (afc::Ctx::Process) Net(net);
+	return new (afc::Ctx::Process) Net(net, afk_random_u32());
 }
 
 // Every socket holds its namespace, so none is left when the namespace goes away.
 extern "C" void afc_net_free(struct afc_net *n)
 {
-	AFC_BUG_ON(!n->sockets.empty());
+	for (auto &b : n->sockets)
+		AFC_WARN_ON_ONCE(!b.empty());
 	delete n;
 }
 
 // A device went down or away: its sockets get ENETDOWN (sk_err, woken with POLLERR).  They keep
-// only its ifindex, never a reference, so unregistering it does not wait for them.
+// only its ifindex, never a reference, so unregistering it does not wait for them.  Senders
+// asleep for buffer room on any socket wake to look their device up again (a sender of an
+// any-bound socket may be headed for this device).
 extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long event)
 {
 	if (event != AFC_NETDEV_DOWN && event != AFC_NETDEV_UNREGISTER)
@@ -61,36 +64,93 @@ extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long eve
 	Net *n = afc::net_of(net);
 	afc::NetLock lock(net);
 
-	for (Socket *s : n->sockets) {
-		bool uses = (s->bound && s->ifindex == ifindex) ||
-			    (s->connected && !s->ifindex && s->peer.ifindex == ifindex);
-		if (uses)
-			afk_sk_err_report(s->sk, AFC_ENETDOWN);
+	for (auto &bucket : n->sockets) {
+		for (Socket *s : bucket) {
+			bool uses = (s->bound && s->ifindex == ifindex) ||
+				    (s->connected && !s->ifindex && s->peer.ifindex == ifindex);
+			if (uses)
+				afk_sk_err_report(s->sk, AFC_ENETDOWN);
+			if (s->tx_sleepers.load()) {
+				s->dev_events.add(1);
+				afk_sk_state_change(s->sk);
+			}
+		}
 	}
 }
 
 // /proc/net/af_custom: one line per socket of the namespace (Documentation/datagram.rst).
-extern "C" void afc_proc_sockets(struct net *net, struct seq_file *m)
+extern "C" void afc_proc_header(struct seq_file *m)
 {
-	Net *n = afc::net_of(net);
-	unsigned int sl = 0;
-
 	afk_seq_printf(m, "%4s %-6s %-9s %7s %5s %-17s %5s %8s %8s %7s %5s %5s %8s\n", "sl", "type",
 		       "state", "ifindex", "lport", "peer", "pport", "tx_queue", "rx_queue",
 		       "backlog", "drops", "uid", "inode");
+}
 
-	afc::NetLock lock(net);
-	for (Socket *s : n->sockets) {
-		const unsigned char *p = s->peer.mac;
+namespace afc {
+namespace {
 
-		afk_seq_printf(m,
-			       "%4u %-6s %-9s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8d %8d "
-			       "%7d %5lu %5u %8lu\n",
-			       sl++, afc::type_name(s->type), afc::state_name(s), s->ifindex,
-			       s->port, p[0], p[1], p[2], p[3], p[4], p[5], s->peer.port,
-			       s->wmem.load(), s->rmem.load(), afc_backlog_len(s), s->drops.load(),
-			       afk_sk_uid(m, s->sk), afk_sk_ino(s->sk));
+// The socket at the cursor, moving on to later buckets when the cursor's bucket is shorter
+// than it was (sockets closed between two reads); nullptr past the last bucket.
+Socket *proc_at(Net *n, afc_proc_cursor *c)
+{
+	for (; c->bucket < Net::kSockBuckets; c->bucket++, c->offset = 0) {
+		unsigned int i = 0;
+		for (Socket *s : n->sockets[c->bucket])
+			if (i++ == c->offset)
+				return s;
 	}
+	return nullptr;
+}
+
+Socket *proc_advance(Net *n, afc_proc_cursor *c, Socket *s)
+{
+	c->pos++;
+	if (Socket *next = n->sockets[c->bucket].next_of(s->all)) {
+		c->offset++;
+		return next;
+	}
+	c->bucket++;
+	c->offset = 0;
+	return proc_at(n, c);
+}
+
+} // namespace
+} // namespace afc
+
+// The socket at position @pos: from where the last read stopped when it can, else from the
+// first bucket.  Namespace lock held (the shim's seq_file start).
+extern "C" void *afc_proc_seek(struct net *net, struct afc_proc_cursor *c, long pos)
+{
+	Net *n = afc::net_of(net);
+
+	if (pos < c->pos) {
+		c->bucket = 0;
+		c->offset = 0;
+		c->pos = 0;
+	}
+	Socket *s = afc::proc_at(n, c);
+	while (s && c->pos < pos)
+		s = afc::proc_advance(n, c, s);
+	return s;
+}
+
+extern "C" void *afc_proc_next(struct net *net, struct afc_proc_cursor *c, void *v)
+{
+	return afc::proc_advance(afc::net_of(net), c, static_cast<Socket *>(v));
+}
+
+extern "C" void afc_proc_show(struct seq_file *m, void *v, long pos)
+{
+	Socket *s = static_cast<Socket *>(v);
+	const unsigned char *p = s->peer.mac;
+
+	afk_seq_printf(m,
+		       "%4ld %-6s %-9s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8ld %8ld %7ld "
+		       "%5lu %5u %8lu\n",
+		       pos, afc::type_name(s->type), afc::state_name(s), s->ifindex, s->port, p[0],
+		       p[1], p[2], p[3], p[4], p[5], s->peer.port, s->wmem.load(), s->rmem.load(),
+		       afc_backlog_bytes(s), s->drops.load(), afk_sk_uid(m, s->sk),
+		       afk_sk_ino(s->sk));
 }
 
 // /proc/net/af_custom_stat: the namespace's counters, "name value" per line.

@@ -1,32 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Per-network-namespace state: the socket table (every socket, and the bound ones hashed by
-// port), the ephemeral port range and the counters of /proc/net/af_custom_stat.  The table is
-// guarded by the namespace's lock (afk_net_lock); the counters are atomics.
+// Per-network-namespace state: the socket tables, the ephemeral port range and the counters of
+// /proc/net/af_custom_stat.  The tables are guarded by the namespace's lock (afk_net_lock); the
+// counters are atomics.
+//
+//   sockets[]  every open socket, hashed by address: /proc walks it a bucket at a time
+//   ports[]    bound sockets by port, for the bind rules (module/core/ports.cc)
+//   port_map   one bit per port that some socket holds: the ephemeral search is one pass
+//   bound[]    bound, unconnected sockets by (port, interface)   } the receive lookups
+//   conn[]     connected sockets by (port, peer port, peer MAC)   } (module/core/lookup.cc)
 #pragma once
 
 #include "list.h"
 #include "socket.h"
 
 struct afc_net {
-	explicit afc_net(struct net *net) : net(net) {}
+	explicit afc_net(struct net *net, unsigned int seed) : net(net), seed(seed) {}
 	afc_net(const afc_net &) = delete;
 	afc_net &operator=(const afc_net &) = delete;
 
-	static constexpr unsigned int kPortBuckets = 256;
+	static constexpr unsigned int kSockBuckets = 256;
+	static constexpr unsigned int kPortBuckets = 512;
+	static constexpr unsigned int kRxBuckets = 512;
+	static constexpr unsigned int kPorts = 65536;
+	static constexpr unsigned int kWordBits = 8 * sizeof(unsigned long);
 	static constexpr unsigned short kEphemeralLo = 49152;
 	static constexpr unsigned short kEphemeralHi = 65535;
 
 	struct net *const net;
-	afc::List<afc::Socket> sockets;			// every open socket
-	afc::List<afc::Socket> ports[kPortBuckets];	// bound sockets, by port
+	const unsigned int seed;	// hash seed: a user cannot aim sockets at one bucket
+	afc::List<afc::Socket> sockets[kSockBuckets];
+	afc::List<afc::Socket> ports[kPortBuckets];
+	afc::List<afc::Socket> bound[kRxBuckets];
+	afc::List<afc::Socket> conn[kRxBuckets];
+	unsigned long port_map[kPorts / kWordBits] = {};
 	unsigned short ephemeral_lo = kEphemeralLo;
 	unsigned short ephemeral_hi = kEphemeralHi;
 	unsigned short ephemeral_next = kEphemeralLo;
 
 	afc::Atomic<unsigned long> stats[AFC_STAT_DROPS + AFC_DROP_MAX];
-
-	afc::List<afc::Socket> &bucket(unsigned short port) { return ports[port % kPortBuckets]; }
 };
 
 namespace afc {
@@ -48,8 +60,38 @@ inline void count_drop(Net *n, enum afc_drop reason)
 	n->stats[AFC_STAT_DROPS + reason].add(1);
 }
 
-// The port table (module/core/ports.cc).  Both take the namespace lock.
+// A 32-bit mix (lowbias32) of @x and the namespace's seed, for the tables above.
+inline unsigned int hash(const Net *n, unsigned int x)
+{
+	x ^= n->seed;
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+inline List<Socket> &sock_bucket(Net *n, const Socket *s)
+{
+	unsigned long p = reinterpret_cast<unsigned long>(s);
+
+	return n->sockets[hash(n, static_cast<unsigned int>(p >> 6)) % Net::kSockBuckets];
+}
+
+inline List<Socket> &port_bucket(Net *n, unsigned short port)
+{
+	return n->ports[hash(n, port) % Net::kPortBuckets];
+}
+
+// The port table (module/core/ports.cc).  port_bind and port_unbind take the namespace lock.
 int port_bind(Socket *s, unsigned short port, int ifindex);
 void port_unbind(Socket *s);
+void port_set_ifindex(Socket *s, int ifindex);	// namespace lock held
+
+// The receive tables (module/core/lookup.cc); the namespace lock held.  rx_hash files a bound
+// socket by its current binding and peer; rx_unhash takes it out.
+void rx_hash(Socket *s);
+void rx_unhash(Socket *s);
 
 } // namespace afc

@@ -11,12 +11,17 @@ afc::Atomic<unsigned int> fail_next;
 
 void *allocate(afc_size_t size, afc::Ctx ctx)
 {
-	if (__builtin_expect(fail_next.load() != 0, 0) && fail_next.dec_if_positive())
+	if (afc::inject_alloc_failure())
 		return nullptr;
 	return afk_alloc(size, ctx == afc::Ctx::Process ? AFC_GFP_PROCESS : AFC_GFP_ATOMIC);
 }
 
 } // namespace
+
+bool afc::inject_alloc_failure()
+{
+	return __builtin_expect(fail_next.load() != 0, 0) && fail_next.dec_if_positive();
+}
 
 void *operator new(afc_size_t size, afc::Ctx ctx) noexcept
 {

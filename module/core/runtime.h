@@ -52,6 +52,27 @@ private:
 		}                                           \
 	} while (0)
 
+// WARN_ON_ONCE(): an invariant broke, but the caller recovers.  Evaluates to the condition.  The
+// flag is a constant-initialized static: no guard variable, no constructor.
+#define AFC_WARN_ON_ONCE(cond)                                      \
+	({                                                          \
+		static bool afc_warned_;                            \
+		bool afc_c_ = !!(cond);                             \
+		if (__builtin_expect(afc_c_, 0) && !afc_warned_) {  \
+			afc_warned_ = true;                         \
+			afk_warn(__FILE__, __LINE__);               \
+		}                                                   \
+		afc_c_;                                             \
+	})
+
+namespace afc {
+
+// Fault injection (afc_fail_allocs): true when this allocation must fail.  Every allocation of
+// the core asks, sk_buffs included.
+bool inject_alloc_failure();
+
+} // namespace afc
+
 // Allocation functions.  The nothrow form means a failed allocation makes the new-expression yield
 // nullptr without running the constructor; callers check.  There is deliberately no
 // `operator new(size_t)`: a `new T` without a context fails to link.

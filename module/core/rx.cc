@@ -1,35 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Receive: frames of our EtherType from every device of every namespace (the shim's packet_type
-// hands them over in softirq).  Each is validated before anything in it is used, then given to
-// the socket bound to its destination port: the most specific one for a unicast frame (bound to
-// the receiving interface beats bound to any), every one for a broadcast or multicast frame.  A
-// connected socket only takes frames from its peer.
+// hands them over in softirq).  Only Ethernet devices carry af_custom: frames from any other
+// device are dropped first.  Each frame is validated before anything in it is used, then given
+// to the socket the lookups choose (module/core/lookup.cc): the most specific one for a unicast
+// frame, every one that accepts it for a broadcast or multicast frame.
 #include "guards.h"
-#include "netns.h"
 #include "rx.h"
 
 namespace afc {
 namespace {
 
-bool is_multicast(const unsigned char *mac)
-{
-	return mac[0] & 1;
-}
+struct Fanout {
+	struct sk_buff *skb;	// the frame itself, for the last receiver
+	Socket *pending;	// a receiver found earlier, which gets a clone
+	Net *n;
+};
 
-bool same_mac(const unsigned char *a, const unsigned char *b)
+void fanout_one(Socket *s, void *arg)
 {
-	return __builtin_memcmp(a, b, AFC_ETH_ALEN) == 0;
-}
+	Fanout *f = static_cast<Fanout *>(arg);
 
-bool accepts(const Socket *s, unsigned short dport, const RxMeta *m)
-{
-	if (s->port != dport || (s->ifindex && s->ifindex != m->ifindex))
-		return false;
-	if (!s->connected)
-		return true;
-	return s->peer.port == m->sport &&
-	       (is_multicast(s->peer.mac) || same_mac(s->peer.mac, m->mac));
+	if (f->pending) {
+		struct sk_buff *copy = afk_skb_clone(f->skb, AFC_GFP_ATOMIC);
+		if (copy)
+			deliver(f->pending, copy);
+		else
+			count_drop(f->n, AFC_DROP_NOMEM);
+	}
+	f->pending = s;
 }
 
 } // namespace
@@ -57,8 +56,14 @@ extern "C" int afc_rx(struct sk_buff *skb)
 	struct net *net = afk_skb_net(skb);
 	afc::Net *n = afc::net_of(net);
 	int pkt_type = afk_skb_pkt_type(skb);
+	struct afc_link l;
 
 	afc::count(n, AFC_STAT_RX_FRAMES);
+	afk_skb_link(skb, &l);
+	if (!afc::link_usable(l)) {
+		afc::count_drop(n, AFC_DROP_NOT_ETHERNET);
+		return AFC_NET_RX_DROP;
+	}
 	if (pkt_type == AFC_PACKET_OTHERHOST) {
 		frame.consume();	// seen in promiscuous mode, addressed to another host
 		return AFC_NET_RX_SUCCESS;
@@ -79,34 +84,26 @@ extern "C" int afc_rx(struct sk_buff *skb)
 
 	afc::RxMeta *m = afc::rx_meta(skb);
 	m->sport = h.sport;
-	m->ifindex = afk_skb_ifindex(skb);
+	m->ifindex = l.ifindex;
 	afk_skb_src_mac(skb, m->mac);
 
-	bool fanout = pkt_type == AFC_PACKET_BROADCAST || pkt_type == AFC_PACKET_MULTICAST;
-	afc::Socket *target = nullptr;
 	afc::NetLock lock(net);
-
-	for (afc::Socket *s : n->bucket(h.dport)) {
-		if (!afc::accepts(s, h.dport, m))
-			continue;
-		if (!fanout) {
-			if (!target || (!target->ifindex && s->ifindex))
-				target = s;
-			continue;
+	if (pkt_type != AFC_PACKET_BROADCAST && pkt_type != AFC_PACKET_MULTICAST) {
+		afc::Socket *s = afc::rx_lookup(n, h.dport, m);
+		if (!s) {
+			afc::count_drop(n, AFC_DROP_NOSOCK);
+			return AFC_NET_RX_DROP;
 		}
-		if (target) {
-			struct sk_buff *copy = afk_skb_clone(skb, AFC_GFP_ATOMIC);
-			if (copy)
-				afc::deliver(target, copy);
-			else
-				afc::count_drop(n, AFC_DROP_NOMEM);
-		}
-		target = s;
+		afc::deliver(s, frame.release());
+		return AFC_NET_RX_SUCCESS;
 	}
-	if (!target) {
+
+	afc::Fanout f = { skb, nullptr, n };
+	afc::rx_fanout(n, h.dport, m, afc::fanout_one, &f);
+	if (!f.pending) {
 		afc::count_drop(n, AFC_DROP_NOSOCK);
 		return AFC_NET_RX_DROP;
 	}
-	afc::deliver(target, frame.release());
+	afc::deliver(f.pending, frame.release());
 	return AFC_NET_RX_SUCCESS;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// The receive path's shared pieces: where a received frame keeps its source address, and the
-// hand-over from softirq to a socket (module/core/rx.cc, module/core/backlog.cc).
+// The receive path's shared pieces: where a received frame keeps its source address, the
+// lookups (module/core/lookup.cc) and the hand-over from softirq to a socket
+// (module/core/rx.cc, module/core/backlog.cc).
 #pragma once
 
-#include "socket.h"
+#include "netns.h"
 
 namespace afc {
 
@@ -21,11 +22,15 @@ inline RxMeta *rx_meta(struct sk_buff *skb)
 	return static_cast<RxMeta *>(afk_skb_cb(skb));
 }
 
-// Frames that may wait on one socket's back_log.
-constexpr int kBacklogMax = 256;
+// The socket a unicast frame for @dport goes to, or nullptr (namespace lock held).
+Socket *rx_lookup(Net *n, unsigned short dport, const RxMeta *m);
+// @fn(s, @arg) for every socket a broadcast or multicast frame for @dport goes to.
+void rx_fanout(Net *n, unsigned short dport, const RxMeta *m, void (*fn)(Socket *, void *),
+	       void *arg);
 
-// Hand a frame for @s over from softirq: the receive function now, or the back_log when a task
-// owns @s (dropped and counted when the back_log is full).
+// Hand a frame for @s over from softirq: the socket filter and LSM hook first, then the
+// receive function now, or the back_log when a task owns @s (dropped and counted when the
+// back_log and receive queue together hold more than SO_RCVBUF + SO_SNDBUF).
 void deliver(Socket *s, struct sk_buff *skb);
 
 } // namespace afc

@@ -43,8 +43,9 @@ extern "C" void afc_sock_attach(struct afc_sock *s, struct sock *sk)
 	s->sk = sk;
 	s->net = afk_sk_net(sk);
 
+	afc::Net *n = afc::net_of(s->net);
 	afc::NetLock lock(s->net);
-	afc::net_of(s->net)->sockets.push_back(s->all);
+	afc::sock_bucket(n, s).push_back(s->all);
 }
 
 // close(2): the file is gone.  Leave the port table, so no new frame finds the socket, and free
@@ -74,8 +75,14 @@ extern "C" void afc_sock_free(struct afc_sock *s)
 		afk_backlog_purge(s->sk);
 		afk_rq_purge(s->sk);
 	}
-	AFC_BUG_ON(s->all.linked() || s->by_port.linked());
-	AFC_BUG_ON(s->wmem.load() || s->rmem.load());
+	// Released sockets left every table; their buffers all gave their charge back.
+	if (AFC_WARN_ON_ONCE(s->all.linked() || s->by_port.linked() || s->by_rx.linked())) {
+		afc::NetLock lock(s->net);
+		s->all.unlink();
+		s->by_port.unlink();
+		s->by_rx.unlink();
+	}
+	AFC_WARN_ON_ONCE(s->wmem.load() || s->rmem.load());
 	delete s;
 	live_sockets.sub(1);
 }

@@ -6,7 +6,7 @@
 // Locking, as in the seeds' socket layer:
 //   - ownership (afc::Owner, the seeds' sk->inuse) serializes the socket calls; while a task owns
 //     the socket, frames from softirq wait on the back_log and the owner's release drains them;
-//   - `owned` and `backlog_len` are guarded by the sock's slock;
+//   - `owned`, `backlog_len` and `backlog_bytes` are guarded by the sock's slock;
 //   - binding fields change under ownership *and* the namespace's table lock, so receive lookups
 //     (table lock) and socket calls (ownership) both see them stable;
 //   - `peer` is read by the receive function, which runs only when nobody owns the socket, or by
@@ -30,7 +30,7 @@ struct Addr {
 } // namespace afc
 
 struct afc_sock {
-	explicit afc_sock(int type) : type(type), all(this), by_port(this) {}
+	explicit afc_sock(int type) : type(type), all(this), by_port(this), by_rx(this) {}
 	afc_sock(const afc_sock &) = delete;
 	afc_sock &operator=(const afc_sock &) = delete;
 
@@ -40,9 +40,12 @@ struct afc_sock {
 	afc::Atomic<bool> released;	// the owning file was closed
 
 	// Binding: the local port and interface (0 = any); `bound` once bind or autobind succeeded.
+	// `ifindex` is SO_BINDTODEVICE's device when one is set, else the one bind() named
+	// (`bind_ifindex`).
 	bool bound = false;
 	unsigned short port = 0;
 	int ifindex = 0;
+	int bind_ifindex = 0;
 	bool reuse = false;		// SO_REUSEADDR when it was bound
 
 	// Default destination, set by connect.
@@ -52,17 +55,26 @@ struct afc_sock {
 	afc::Atomic<int> shutdown;	// AFC_RCV_SHUTDOWN | AFC_SEND_SHUTDOWN
 
 	// Memory charged to the send and receive buffers (the seeds' wmem_alloc / rmem_alloc).
-	afc::Atomic<int> wmem;
-	afc::Atomic<int> rmem;
+	// Long: SO_RCVBUFFORCE may set a limit near INT_MAX, and a charge may pass it by a frame.
+	afc::Atomic<long> wmem;
+	afc::Atomic<long> rmem;
 
-	// Ownership and the back_log (slock).
+	// Ownership and the back_log (slock).  The back_log's frames and bytes are counted from
+	// the first push until the owner's release has drained it all (as __release_sock).
 	bool owned = false;
 	int backlog_len = 0;
+	long backlog_bytes = 0;
+
+	// Senders asleep for send-buffer room, and device events that should wake them to look
+	// their device up again (a sleeping sender holds no device reference).
+	afc::Atomic<int> tx_sleepers;
+	afc::Atomic<unsigned long> dev_events;
 
 	afc::Atomic<unsigned long> drops;	// datagrams dropped for this socket
 
-	afc::Link<afc_sock> all;		// afc_net::sockets
+	afc::Link<afc_sock> all;		// afc_net::sockets[]
 	afc::Link<afc_sock> by_port;		// afc_net::ports[], while bound
+	afc::Link<afc_sock> by_rx;		// afc_net::bound[] or conn[], while bound
 };
 
 namespace afc {
@@ -73,6 +85,35 @@ using Socket = ::afc_sock;
 inline bool send_room(const Socket *s)
 {
 	return s->wmem.load() < afk_sk_sndbuf(s->sk);
+}
+
+// A long counter reported through an int (SIOCOUTQ, the KUnit accessors).
+inline int clamp_int(long v)
+{
+	return v > 0x7fffffffL ? 0x7fffffff : static_cast<int>(v);
+}
+
+// send_alloc's "a device event woke the sender" (module/core/accounting.cc).
+constexpr int kDevEvent = 1;
+struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err);
+
+// Devices that may carry af_custom: Ethernet, with 6-byte addresses and a link header to
+// build.  Everything else (loopback, tunnels, tun, ip6gre's 16-byte addresses) is refused with
+// ENODEV and its frames are dropped (Documentation/datagram.rst, "Devices").
+inline bool link_usable(const struct afc_link &l)
+{
+	return l.type == AFC_ARPHRD_ETHER && l.addr_len == AFC_ETH_ALEN && l.has_header;
+}
+
+// A device named by a bind, connect or SO_BINDTODEVICE: 0, or -ENODEV when there is none or it
+// cannot carry af_custom.
+inline int check_link(struct net *net, int ifindex)
+{
+	struct afc_link l;
+
+	if (afk_dev_link(net, ifindex, &l) || !link_usable(l))
+		return -AFC_ENODEV;
+	return 0;
 }
 
 // Ownership of a socket for a scope (the seeds' sk->inuse = 1 ... release_sock(sk)).

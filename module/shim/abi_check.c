@@ -6,6 +6,7 @@
  */
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/net.h>
@@ -34,4 +35,6 @@ static_assert(offsetof(struct sockaddr_custom, scu_addr) == AFC_SCU_ADDR, "AFC_S
 static_assert(offsetof(struct sockaddr_custom, scu_zero) == AFC_SCU_ZERO, "AFC_SCU_ZERO");
 static_assert(sizeof(((struct sk_buff *)0)->cb) == AFC_SKB_CB_SIZE, "AFC_SKB_CB_SIZE is stale");
 static_assert(sizeof(struct sockaddr_custom) <= sizeof(struct sockaddr), "must fit a sockaddr");
+static_assert(SOL_CUSTOM == AFC_SOL_CUSTOM, "SOL_CUSTOM mirror is stale");
+static_assert(sizeof(((struct afc_link *)0)->mac) == ETH_ALEN, "afc_link.mac");
 static_assert(AF_CUSTOM > AF_UNSPEC && AF_CUSTOM < NPROTO, "default family out of range");

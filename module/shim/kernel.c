@@ -5,18 +5,33 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
+#include <linux/mm.h>
 #include <linux/printk.h>
+#include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <af_custom/boundary.h>
 
 void *afk_alloc(size_t size, enum afc_gfp gfp)
 {
-	return kmalloc(size, gfp == AFC_GFP_ATOMIC ? GFP_ATOMIC : GFP_KERNEL);
+	if (gfp == AFC_GFP_ATOMIC)
+		return kmalloc(size, GFP_ATOMIC);
+	return kvmalloc(size, GFP_KERNEL);
 }
 
 void afk_free(const void *ptr)
 {
-	kfree(ptr);
+	kvfree(ptr);
+}
+
+unsigned int afk_random_u32(void)
+{
+	return get_random_u32();
+}
+
+void afk_cond_resched(void)
+{
+	cond_resched();
 }
 
 void afk_log(enum afc_log_level level, const char *fmt, ...)
@@ -39,6 +54,11 @@ void afk_log(enum afc_log_level level, const char *fmt, ...)
 		break;
 	}
 	va_end(args);
+}
+
+void afk_warn(const char *file, int line)
+{
+	WARN(1, KBUILD_MODNAME ": core invariant broken at %s:%d, recovered\n", file, line);
 }
 
 void afk_bug(const char *file, int line)

@@ -16,9 +16,14 @@ static unsigned int ethertype = AF_CUSTOM_ETHERTYPE;
 module_param(ethertype, hexint, 0444);
 MODULE_PARM_DESC(ethertype, "EtherType of af_custom frames (default " __stringify(AF_CUSTOM_ETHERTYPE) ")");
 
+/* Fault injection for the tests of module init's unwind paths (AFC_INIT_STEP_LIST). */
+static int fault_init_step;
+module_param(fault_init_step, int, 0444);
+MODULE_PARM_DESC(fault_init_step, "testing: make init step N fail (1 proto, 2 pernet, 3 netdev notifier, 4 family); 0 = none");
+
 static int __init afc_init(void)
 {
-	return afc_module_init(family, ethertype);
+	return afc_module_init(family, ethertype, fault_init_step);
 }
 
 static void __exit afc_exit(void)

@@ -46,11 +46,55 @@ void afk_seq_printf(struct seq_file *m, const char *fmt, ...)
 	va_end(args);
 }
 
-static int afk_proc_sockets_show(struct seq_file *m, void *v)
+/*
+ * /proc/net/af_custom as a seq_file: each read() holds the namespace lock only while it fills
+ * one buffer, and the core's cursor resumes where the last read stopped.
+ */
+struct afk_proc_iter {
+	struct seq_net_private p;	/* first: seq_file_net() */
+	struct afc_proc_cursor c;
+};
+
+static void *afk_proc_start(struct seq_file *m, loff_t *pos)
 {
-	afc_proc_sockets(seq_file_single_net(m), m);
+	struct afk_proc_iter *it = m->private;
+	struct net *net = seq_file_net(m);
+
+	afk_net_lock(net);
+	return *pos ? afc_proc_seek(net, &it->c, *pos - 1) : SEQ_START_TOKEN;
+}
+
+static void *afk_proc_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct afk_proc_iter *it = m->private;
+	struct net *net = seq_file_net(m);
+
+	++*pos;
+	return v == SEQ_START_TOKEN ? afc_proc_seek(net, &it->c, 0) : afc_proc_next(net, &it->c, v);
+}
+
+static void afk_proc_stop(struct seq_file *m, void *v)
+{
+	afk_net_unlock(seq_file_net(m));
+}
+
+static int afk_proc_show(struct seq_file *m, void *v)
+{
+	struct afk_proc_iter *it = m->private;
+
+	if (v == SEQ_START_TOKEN)
+		afc_proc_header(m);
+	else
+		afc_proc_show(m, v, it->c.pos);
 	return 0;
 }
+
+static const struct seq_operations afk_proc_sockets_ops = {
+	.start = afk_proc_start,
+	.next = afk_proc_next,
+	.stop = afk_proc_stop,
+	.show = afk_proc_show,
+};
 
 static int afk_proc_stat_show(struct seq_file *m, void *v)
 {
@@ -66,7 +110,8 @@ static int __net_init afk_net_init(struct net *net)
 	p->core = afc_net_new(net);
 	if (!p->core)
 		return -ENOMEM;
-	if (!proc_create_net_single("af_custom", 0444, net->proc_net, afk_proc_sockets_show, NULL))
+	if (!proc_create_net("af_custom", 0444, net->proc_net, &afk_proc_sockets_ops,
+			     sizeof(struct afk_proc_iter)))
 		goto err;
 	if (!proc_create_net_single("af_custom_stat", 0444, net->proc_net, afk_proc_stat_show,
 				    NULL))

@@ -3,6 +3,7 @@
  * The netdev hooks: the packet_type that receives our EtherType on every device of every
  * namespace, the netdevice notifier, and the device services the core's transmit path uses.
  */
+#include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -71,17 +72,21 @@ void afk_dev_put(struct net_device *dev)
 	dev_put(dev);
 }
 
-int afk_dev_exists(struct net *net, int ifindex)
+void afk_dev_link_of(const struct net_device *dev, struct afc_link *l)
 {
-	bool found;
-
-	rcu_read_lock();
-	found = dev_get_by_index_rcu(net, ifindex) != NULL;
-	rcu_read_unlock();
-	return found;
+	l->ifindex = dev->ifindex;
+	l->type = dev->type;
+	l->addr_len = dev->addr_len;
+	l->has_header = dev->header_ops && dev->header_ops->create;
+	l->running = netif_running(dev);
+	l->mtu = READ_ONCE(dev->mtu);
+	l->headroom = LL_RESERVED_SPACE(dev);
+	l->tailroom = dev->needed_tailroom;
+	memset(l->mac, 0, sizeof(l->mac));
+	memcpy(l->mac, dev->dev_addr, min_t(unsigned int, dev->addr_len, sizeof(l->mac)));
 }
 
-int afk_dev_mac(struct net *net, int ifindex, unsigned char *mac)
+int afk_dev_link(struct net *net, int ifindex, struct afc_link *l)
 {
 	struct net_device *dev;
 	int err = -ENODEV;
@@ -89,32 +94,16 @@ int afk_dev_mac(struct net *net, int ifindex, unsigned char *mac)
 	rcu_read_lock();
 	dev = dev_get_by_index_rcu(net, ifindex);
 	if (dev) {
-		memset(mac, 0, ETH_ALEN);
-		memcpy(mac, dev->dev_addr, min_t(unsigned int, dev->addr_len, ETH_ALEN));
+		afk_dev_link_of(dev, l);
 		err = 0;
 	}
 	rcu_read_unlock();
 	return err;
 }
 
-int afk_dev_running(const struct net_device *dev)
+void afk_skb_link(const struct sk_buff *skb, struct afc_link *l)
 {
-	return netif_running(dev);
-}
-
-unsigned int afk_dev_mtu(const struct net_device *dev)
-{
-	return READ_ONCE(dev->mtu);
-}
-
-unsigned int afk_dev_headroom(const struct net_device *dev)
-{
-	return LL_RESERVED_SPACE(dev);
-}
-
-unsigned int afk_dev_tailroom(const struct net_device *dev)
-{
-	return dev->needed_tailroom;
+	afk_dev_link_of(skb->dev, l);
 }
 
 /* dev_hard_header() for an skb whose data is our frame. */

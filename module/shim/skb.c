@@ -6,7 +6,9 @@
 #include <linux/etherdevice.h>
 #include <linux/if_ether.h>
 #include <linux/skbuff.h>
+#include <net/dst.h>
 #include <net/sock.h>
+#include <linux/netfilter.h>
 #include <af_custom/boundary.h>
 
 static inline gfp_t afk_gfp(enum afc_gfp gfp)
@@ -102,6 +104,32 @@ void afk_skb_src_mac(const struct sk_buff *skb, unsigned char *mac)
 		eth_zero_addr(mac);
 }
 
+void afk_skb_rx_detach(struct sk_buff *skb)
+{
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	skb->dev = NULL;
+}
+
+void afk_skb_tx_mark(struct sk_buff *skb, const struct sock *sk)
+{
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->mark = READ_ONCE(sk->sk_mark);
+}
+
+int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom)
+{
+	return skb_cow_head(skb, headroom);
+}
+
+struct sk_buff *afk_skb_next(struct sk_buff *skb)
+{
+	struct sk_buff *next = skb->next;
+
+	skb_mark_not_on_list(skb);
+	return next;
+}
+
 /*
  * The destructors give the charge back to the core.  A send buffer may outlive its socket's
  * file (queued in a device), so it holds the sock; a receive buffer never leaves the sock's
@@ -144,4 +172,9 @@ int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghd
 int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, size_t len)
 {
 	return skb_copy_datagram_msg(skb, 0, msg, len);
+}
+
+void afk_skb_recv_cmsgs(struct msghdr *msg, struct sock *sk, struct sk_buff *skb)
+{
+	sock_recv_cmsgs(msg, sk, skb);
 }

@@ -9,13 +9,17 @@
 #include <linux/sched/signal.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/filter.h>
+#include <linux/sockptr.h>
+#include <linux/af_custom.h>
 #include <net/sock.h>
 #include <af_custom/boundary.h>
 
 struct afc_ksock {
 	struct sock sk;			/* first: sk_alloc() allocates afc_proto.obj_size bytes */
 	struct afc_sock *core;		/* owned by the core, freed from sk_destruct */
-	struct sk_buff_head back_log;	/* frames that arrived while a task owned the socket */
+	struct sk_buff *back_log;	/* frames that arrived while a task owned the socket, */
+	struct sk_buff *back_log_tail;	/* a NULL-terminated chain (slock) */
 	wait_queue_head_t owner_wq;	/* tasks waiting for ownership */
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map owner_map;	/* ownership, for lockdep */
@@ -32,8 +36,14 @@ struct afc_sock *afk_sk_core(const struct sock *sk)
 	return afc_ksock(sk)->core;
 }
 
+static void afc_sk_rehash(struct sock *sk)
+{
+	afc_rehash(afk_sk_core(sk));
+}
+
 static struct proto afc_proto = {
 	.name = "AF_CUSTOM",
+	.rehash = afc_sk_rehash,
 	.owner = THIS_MODULE,
 	.obj_size = sizeof(struct afc_ksock),
 };
@@ -116,6 +126,42 @@ static int afc_sock_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	return ret;
 }
 
+/*
+ * Levels other than SOL_SOCKET (the kernel's sock_setsockopt() serves that one and tells the
+ * core about SO_BINDTODEVICE through proto.rehash).  af_custom's own options take an int.
+ */
+static int afc_sock_setsockopt(struct socket *sock, int level, int optname, sockptr_t optval,
+			       unsigned int optlen)
+{
+	int value = 0;
+
+	if (level == SOL_CUSTOM) {
+		if (optlen < sizeof(int))
+			return -EINVAL;
+		if (copy_from_sockptr(&value, optval, sizeof(int)))
+			return -EFAULT;
+	}
+	return afc_setsockopt(afk_sk_core(sock->sk), level, optname, value);
+}
+
+static int afc_sock_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
+			       int __user *optlen)
+{
+	int len, value, err;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	err = afc_getsockopt(afk_sk_core(sock->sk), level, optname, &value);
+	if (err)
+		return err;
+	len = min_t(int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &value, len))
+		return -EFAULT;
+	return 0;
+}
+
 /* .family is the family= parameter, set before sock_register(). */
 static struct proto_ops afc_dgram_ops = {
 	.owner = THIS_MODULE,
@@ -129,6 +175,8 @@ static struct proto_ops afc_dgram_ops = {
 	.ioctl = afc_sock_ioctl,
 	.listen = sock_no_listen,
 	.shutdown = afc_sock_shutdown,
+	.setsockopt = afc_sock_setsockopt,
+	.getsockopt = afc_sock_getsockopt,
 	.sendmsg = afc_sock_sendmsg,
 	.recvmsg = afc_sock_recvmsg,
 	.mmap = sock_no_mmap,
@@ -186,7 +234,8 @@ static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int
 				      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
 	k = afc_ksock(sk);
 	k->core = core;
-	skb_queue_head_init(&k->back_log);
+	k->back_log = NULL;
+	k->back_log_tail = NULL;
 	init_waitqueue_head(&k->owner_wq);
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
@@ -241,6 +290,16 @@ int afk_sk_rcvbuf(const struct sock *sk)
 int afk_sk_reuse(const struct sock *sk)
 {
 	return sk->sk_reuse != SK_NO_REUSE;
+}
+
+int afk_sk_bound_dev_if(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_bound_dev_if);
+}
+
+int afk_sk_filter(struct sock *sk, struct sk_buff *skb)
+{
+	return sk_filter(sk, skb);
 }
 
 long afk_sk_rcvtimeo(const struct sock *sk, int noblock)
@@ -305,12 +364,13 @@ unsigned long afk_sk_ino(struct sock *sk)
 	return sock_i_ino(sk);
 }
 
-long afk_sk_wait(struct sock *sk, long timeo, int (*cond)(struct afc_sock *s), struct afc_sock *s)
+long afk_sk_wait(struct sock *sk, long timeo, int (*cond)(struct afc_sock *s, unsigned long arg),
+		 struct afc_sock *s, unsigned long arg)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	while (!cond(s) && timeo && !signal_pending(current))
+	while (!cond(s, arg) && timeo && !signal_pending(current))
 		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return timeo;
@@ -375,17 +435,38 @@ void afk_owner_released(struct sock *sk)
 
 void afk_backlog_push(struct sock *sk, struct sk_buff *skb)
 {
-	__skb_queue_tail(&afc_ksock(sk)->back_log, skb);
+	struct afc_ksock *k = afc_ksock(sk);
+
+	skb->next = NULL;
+	if (k->back_log_tail)
+		k->back_log_tail->next = skb;
+	else
+		k->back_log = skb;
+	k->back_log_tail = skb;
 }
 
-struct sk_buff *afk_backlog_pop(struct sock *sk)
+struct sk_buff *afk_backlog_take(struct sock *sk)
 {
-	return __skb_dequeue(&afc_ksock(sk)->back_log);
+	struct afc_ksock *k = afc_ksock(sk);
+	struct sk_buff *skb = k->back_log;
+
+	k->back_log = NULL;
+	k->back_log_tail = NULL;
+	return skb;
 }
 
+/* The sock is going away: nobody else can reach its back_log. */
 void afk_backlog_purge(struct sock *sk)
 {
-	__skb_queue_purge(&afc_ksock(sk)->back_log);
+	struct sk_buff *skb = afk_backlog_take(sk);
+
+	while (skb) {
+		struct sk_buff *next = skb->next;
+
+		skb_mark_not_on_list(skb);
+		kfree_skb(skb);
+		skb = next;
+	}
 }
 
 /* ---- the receive queue -------------------------------------------------------------------- */
