@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Selftests: the module's life — rmmod refused while a socket is open, allowed after the last
- * close; load-time errors for a taken or out-of-range family and a bad EtherType.
+ * close; load-time errors for a taken or out-of-range family and a bad EtherType; a failure
+ * injected at each init step (fault_init_step=) unwinds completely.
  * Usage: module_test /path/to/af_custom.ko   (the module is loaded with defaults at the end)
  */
 #include <fcntl.h>
@@ -143,6 +144,65 @@ TEST(other_family_and_ethertype_can_be_chosen)
 	EXPECT_EQ(v, 18);
 	close(fd);
 	EXPECT_ERRNO(socket(AF_CUSTOM, SOCK_DGRAM, 0), EAFNOSUPPORT);
+	ensure_loaded_default();
+}
+
+/*
+ * fault_init_step=N makes init step N fail with ENOMEM after steps 1..N-1 succeeded; the load
+ * fails and leaves nothing behind: no family (the family is registered last), no
+ * /proc/net/af_custom, and the kernel log names the injected step.  Then a normal load works.
+ */
+TEST(fault_injected_at_each_init_step_fails_the_load_and_leaves_nothing)
+{
+	/* Step N's name as the log gives it (the notifier step matched by its last word). */
+	static const char *const steps[] = { "proto_register", "pernet", "notifier",
+					     "sock_register" };
+	struct stat st;
+	char params[32];
+	int fd;
+
+	for (int n = 1; n <= 4; n++) {
+		ensure_unloaded();
+		klogctl(5 /* SYSLOG_ACTION_CLEAR */, NULL, 0);
+		snprintf(params, sizeof(params), "fault_init_step=%d", n);
+		printf("# %s (%s)\n", params, steps[n - 1]);
+		EXPECT_ERRNO(load(params), ENOMEM);
+		EXPECT_TRUE(!loaded());
+		/* No modprobe configuration in the VM: nothing loads the module back. */
+		fd = socket(AF_CUSTOM, SOCK_DGRAM, 0);
+		if (fd >= 0) {
+			AFC_FAIL(0, "socket(AF_CUSTOM) succeeded after the failed load");
+			close(fd);
+		} else {
+			EXPECT_EQ(errno, EAFNOSUPPORT);
+		}
+		errno = 0;
+		EXPECT_EQ(stat("/proc/net/af_custom", &st), -1);
+		EXPECT_EQ(errno, ENOENT);
+		EXPECT_TRUE(klog_contains("injected"));
+		EXPECT_TRUE(klog_contains(steps[n - 1]));
+	}
+	ensure_unloaded();
+	ASSERT_EQ(load(""), 0);
+	fd = socket(AF_CUSTOM, SOCK_DGRAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(close(fd), 0);
+	EXPECT_EQ(stat("/proc/net/af_custom", &st), 0);
+	ensure_loaded_default();
+}
+
+TEST(fault_init_step_zero_is_a_normal_load)
+{
+	int fd;
+
+	ensure_unloaded();
+	klogctl(5 /* SYSLOG_ACTION_CLEAR */, NULL, 0);
+	ASSERT_EQ(load("fault_init_step=0"), 0);
+	/* The module knows the parameter (the kernel ignores unknown ones with a warning). */
+	EXPECT_TRUE(!klog_contains("unknown parameter"));
+	fd = socket(AF_CUSTOM, SOCK_DGRAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(close(fd), 0);
 	ensure_loaded_default();
 }
 
