@@ -4,7 +4,6 @@
  * datagram reader (afc_skb_recv_datagram) and the demux of afc_rx (module/core/rx.cc), fed with
  * frames built as the loopback device would hand them over.
  */
-#include <linux/filter.h>
 #include <linux/jiffies.h>
 #include "afc_kunit.h"
 
@@ -351,34 +350,6 @@ static void frames_from_other_device_types_are_dropped(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sock->sk->sk_receive_queue));
 }
 
-/* The socket filter runs on every delivered frame; what it refuses is counted as "filter". */
-static void socket_filter_drops_odd_lengths_and_counts_them(struct kunit *test)
-{
-	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 1, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	};
-	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
-	struct socket *sock = bound_socket(test, PORT);
-	unsigned long before = afc_kunit_drops(AFC_DROP_FILTER);
-	struct sk_buff *skb;
-	unsigned int len;
-
-	KUNIT_ASSERT_EQ(test, sk_attach_filter(&prog, sock->sk), 0);
-	for (len = 1; len <= 10; len++)
-		afc_rx(afc_kunit_frame(test, PEER, PORT, len, 0, PACKET_HOST));
-	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_FILTER) - before, 5UL);
-	for (len = 2; len <= 10; len += 2) {
-		skb = skb_dequeue(&sock->sk->sk_receive_queue);
-		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_EXPECT_EQ(test, skb->len, len);
-		kfree_skb(skb);
-	}
-	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sock->sk->sk_receive_queue));
-}
-
 /* A queued frame keeps no device, route or conntrack reference (the device may go away). */
 static void queued_frames_hold_no_device(struct kunit *test)
 {
@@ -436,7 +407,6 @@ static void unicast_goes_to_connected_then_oldest_most_specific(struct kunit *te
 
 static struct kunit_case rx_cases[] = {
 	KUNIT_CASE(frames_from_other_device_types_are_dropped),
-	KUNIT_CASE(socket_filter_drops_odd_lengths_and_counts_them),
 	KUNIT_CASE(queued_frames_hold_no_device),
 	KUNIT_CASE(unicast_goes_to_connected_then_oldest_most_specific),
 	KUNIT_CASE(full_rcvbuf_drops_and_counts),

@@ -54,9 +54,11 @@ void deliver(Socket *s, struct sk_buff *skb)
 		afk_skb_free(skb);
 		return;
 	}
+	unsigned int truesize = afk_skb_truesize(skb);
 	afk_backlog_push(sk, skb);
 	s->backlog_len++;
-	s->backlog_bytes += afk_skb_truesize(skb);
+	s->backlog_bytes += truesize;
+	s->backlog_held.add(truesize);
 }
 
 } // namespace afc
@@ -85,6 +87,7 @@ extern "C" void afc_release_sock(Socket *s)
 		do {
 			struct sk_buff *next = afk_skb_next(skb);
 
+			s->backlog_held.sub(afk_skb_truesize(skb));
 			afc::sock_rcv(s, skb);
 			afk_cond_resched();
 			skb = next;

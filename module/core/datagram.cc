@@ -142,12 +142,14 @@ extern "C" int afc_connect(Socket *s, const void *addr, int addrlen)
 
 	afc::Owner own(s);
 	if (!disconnect) {
-		int err = afc::autobind(s);
-		if (err)
-			return err;
 		int local = afc::local_ifindex(s);
 		if (local && a.ifindex && local != a.ifindex)
 			return -AFC_EINVAL;
+		int err = local ? afc::check_link(s->net, local) : 0;
+		if (!err)
+			err = afc::autobind(s);
+		if (err)
+			return err;
 	}
 	afc::NetLock lock(s->net);	// the receive lookups file a socket by its peer
 	afc::rx_unhash(s);

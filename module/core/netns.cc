@@ -149,7 +149,7 @@ extern "C" void afc_proc_show(struct seq_file *m, void *v, long pos)
 		       "%5lu %5u %8lu\n",
 		       pos, afc::type_name(s->type), afc::state_name(s), s->ifindex, s->port, p[0],
 		       p[1], p[2], p[3], p[4], p[5], s->peer.port, s->wmem.load(), s->rmem.load(),
-		       afc_backlog_bytes(s), s->drops.load(), afk_sk_uid(m, s->sk),
+		       s->backlog_held.load(), s->drops.load(), afk_sk_uid(m, s->sk),
 		       afk_sk_ino(s->sk));
 }
 

@@ -64,6 +64,7 @@ struct afc_sock {
 	bool owned = false;
 	int backlog_len = 0;
 	long backlog_bytes = 0;
+	afc::Atomic<long> backlog_held;	// bytes still waiting: what /proc shows
 
 	// Senders asleep for send-buffer room, and device events that should wake them to look
 	// their device up again (a sleeping sender holds no device reference).

@@ -384,19 +384,41 @@ TEST(sendto_out_of_a_non_ethernet_device_is_enodev)
 	}
 }
 
-TEST(so_bindtodevice_and_so_bindtoifindex_to_a_non_ethernet_device_are_enodev)
+/*
+ * In Linux 6.1 SOL_SOCKET options are the kernel's (sock_setsockopt): a family cannot refuse
+ * SO_BINDTODEVICE, it only hears of it (proto.rehash).  A socket tied to a device that is not
+ * Ethernet therefore gets ENODEV from every call that would use the device: bind, connect, send.
+ */
+static void tie_and_expect_enodev(int ns, const struct link *dev, bool by_name)
+{
+	static const unsigned char bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct sockaddr_custom dst = scu(PORT_B, 0, bcast);
+	int fd = dgram_socket(ns), fd2 = dgram_socket(ns), fd3 = dgram_socket(ns);
+
+	for (int *p = (int[]){ fd, fd2, fd3 }, i = 0; i < 3; i++) {
+		if (by_name)
+			ASSERT_EQ(setsockopt(p[i], SOL_SOCKET, SO_BINDTODEVICE, dev->name,
+					     strlen(dev->name) + 1), 0);
+		else
+			ASSERT_EQ(setsockopt_int(p[i], SOL_SOCKET, SO_BINDTOIFINDEX, dev->ifindex), 0);
+	}
+	EXPECT_ENODEV_ON(dev, bind_to(fd, PORT_A, 0));
+	EXPECT_ENODEV_ON(dev, connect(fd2, SA(&dst), sizeof(dst)));
+	EXPECT_ENODEV_ON(dev, send_to(fd3, "x", 1, 0, &dst));
+	close(fd);
+	close(fd2);
+	close(fd3);
+}
+
+TEST(sockets_tied_to_a_non_ethernet_device_get_enodev_from_bind_connect_and_send)
 {
 	int ns = ns_new();
 	struct odd_devs d;
 
 	odd_devs_add(ns, &d);
 	for (int i = 0; i < d.n; i++) {
-		const char *name = d.dev[i].name;
-
-		EXPECT_ENODEV_ON(&d.dev[i], setsockopt(dgram_socket(ns), SOL_SOCKET, SO_BINDTODEVICE,
-						       name, strlen(name) + 1));
-		EXPECT_ENODEV_ON(&d.dev[i], setsockopt_int(dgram_socket(ns), SOL_SOCKET,
-							   SO_BINDTOIFINDEX, d.dev[i].ifindex));
+		tie_and_expect_enodev(ns, &d.dev[i], true);
+		tie_and_expect_enodev(ns, &d.dev[i], false);
 	}
 }
 
@@ -1095,14 +1117,16 @@ TEST(so_bindtodevice_and_so_bindtoifindex_rebind_a_socket_bound_to_any_interface
 	}
 }
 
-TEST(unknown_sol_custom_option_and_so_reuseport_are_enoprotoopt)
+/* SOL_CUSTOM has no options yet; other levels than SOL_SOCKET have none either. */
+TEST(unknown_sol_custom_and_other_level_options_are_enoprotoopt)
 {
 	int fd = dgram_socket(ns_new()), v = 1;
 	socklen_t len = sizeof(v);
 
 	EXPECT_ERRNO(setsockopt_int(fd, SOL_CUSTOM, 12345, 1), ENOPROTOOPT);
 	EXPECT_ERRNO(getsockopt(fd, SOL_CUSTOM, 12345, &v, &len), ENOPROTOOPT);
-	EXPECT_ERRNO(setsockopt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1), ENOPROTOOPT);
+	EXPECT_ERRNO(setsockopt_int(fd, SOL_IP, 1, 1), ENOPROTOOPT);
+	EXPECT_ERRNO(setsockopt(fd, SOL_CUSTOM, 1, &v, 1), EINVAL);	/* shorter than an int */
 }
 
 TEST(qdisc_that_drops_the_frame_gives_enobufs)
