@@ -15,13 +15,14 @@ MODULE_IMPORT_NS(AF_CUSTOM_KUNIT);
 #define FRAME (AFC_WIRE_HLEN + PAYLOAD)
 
 static const struct afc_wire_hdr sample = {
-	.type = AFC_WIRE_DGRAM,
+	.type = AFC_WIRE_STREAM,
+	.flags = AFC_WIRE_SYN | AFC_WIRE_ACK,
 	.sport = 0x1234,
 	.dport = 0xfedc,
 	.len = PAYLOAD,
 	.seq = 0x01020304,
 	.ack = 0xa0b0c0d0,
-	.window = 0x8001,
+	.window = 0x80010203,
 };
 
 static void make_frame(u8 *frame, const struct afc_wire_hdr *h)
@@ -36,8 +37,8 @@ static void make_frame(u8 *frame, const struct afc_wire_hdr *h)
 /* Rewrite the checksum so that only the field under test is wrong. */
 static void fix_csum(u8 *frame, size_t len)
 {
-	frame[18] = frame[19] = 0;
-	put_unaligned_be16(afc_wire_csum(frame, len), frame + 18);
+	frame[AFC_WIRE_OFF_CSUM] = frame[AFC_WIRE_OFF_CSUM + 1] = 0;
+	put_unaligned_be16(afc_wire_csum(frame, len), frame + AFC_WIRE_OFF_CSUM);
 }
 
 static void wire_round_trip(struct kunit *test)
@@ -49,6 +50,7 @@ static void wire_round_trip(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_NONE);
 	KUNIT_EXPECT_EQ(test, h.version, AFC_WIRE_VERSION);
 	KUNIT_EXPECT_EQ(test, h.type, sample.type);
+	KUNIT_EXPECT_EQ(test, h.flags, sample.flags);
 	KUNIT_EXPECT_EQ(test, h.sport, sample.sport);
 	KUNIT_EXPECT_EQ(test, h.dport, sample.dport);
 	KUNIT_EXPECT_EQ(test, h.len, sample.len);
@@ -59,12 +61,15 @@ static void wire_round_trip(struct kunit *test)
 
 static void wire_layout_is_big_endian(struct kunit *test)
 {
-	static const u8 expect[18] = { 1, AFC_WIRE_DGRAM, 0x12, 0x34, 0xfe, 0xdc, 0, PAYLOAD,
-				       1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0, 0x80, 0x01 };
+	static const u8 head[10] = { AFC_WIRE_VERSION, AFC_WIRE_STREAM, 0x03, 0, 0x12, 0x34,
+				     0xfe, 0xdc, 0, PAYLOAD };
+	static const u8 tail[12] = { 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0, 0x80, 0x01, 0x02, 0x03 };
 	u8 frame[FRAME];
 
 	make_frame(frame, &sample);
-	KUNIT_EXPECT_EQ(test, memcmp(frame, expect, sizeof(expect)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(frame, head, sizeof(head)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(frame + AFC_WIRE_OFF_SEQ, tail, sizeof(tail)), 0);
+	KUNIT_EXPECT_EQ(test, afc_wire_csum(frame, FRAME), 0);	/* the checksum field */
 }
 
 static void wire_csum_rfc1071_example(struct kunit *test)
@@ -120,13 +125,35 @@ static void wire_bad_checksum(struct kunit *test)
 	frame[FRAME - 1] ^= 0xff;
 	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_CHECKSUM);
 	make_frame(frame, &sample);
-	frame[18] ^= 0x01;
+	frame[AFC_WIRE_OFF_CSUM] ^= 0x01;
 	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_CHECKSUM);
+}
+
+/* Only defined flags, none on a datagram, and the reserved byte zero: else bad_flags. */
+static void wire_bad_flags(struct kunit *test)
+{
+	struct afc_wire_hdr h, dgram = sample;
+	u8 frame[FRAME];
+
+	make_frame(frame, &sample);
+	frame[AFC_WIRE_OFF_FLAGS] |= 0x80;
+	fix_csum(frame, FRAME);
+	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_FLAGS);
+	make_frame(frame, &sample);
+	frame[AFC_WIRE_OFF_RESERVED] = 1;
+	fix_csum(frame, FRAME);
+	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_FLAGS);
+	dgram.type = AFC_WIRE_DGRAM;
+	make_frame(frame, &dgram);
+	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_FLAGS);
+	dgram.flags = 0;
+	make_frame(frame, &dgram);
+	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_NONE);
 }
 
 static void wire_unknown_version_and_type(struct kunit *test)
 {
-	static const u8 versions[] = { 0, 2, 0x81, 0xff };
+	static const u8 versions[] = { 0, 1, AFC_WIRE_VERSION + 1, 0x81, 0xff };
 	static const u8 types[] = { 0, 0x7f, 0xff };
 	u8 frame[FRAME];
 	struct afc_wire_hdr h;
@@ -157,7 +184,7 @@ static void wire_lying_length(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_LENGTH);
 	/* The largest lie: only the length field changes (the builder would sum 64 KiB). */
 	make_frame(frame, &sample);
-	put_unaligned_be16(0xffff, frame + 6);
+	put_unaligned_be16(0xffff, frame + AFC_WIRE_OFF_LEN);
 	KUNIT_EXPECT_EQ(test, afc_wire_parse(frame, FRAME, &h), AFC_DROP_LENGTH);
 
 	/* Announces less than a frame longer than Ethernet's minimum holds. */
@@ -198,6 +225,7 @@ static struct kunit_case wire_cases[] = {
 	KUNIT_CASE(wire_truncated_at_every_offset),
 	KUNIT_CASE(wire_every_bit_flip_is_dropped),
 	KUNIT_CASE(wire_bad_checksum),
+	KUNIT_CASE(wire_bad_flags),
 	KUNIT_CASE(wire_unknown_version_and_type),
 	KUNIT_CASE(wire_lying_length),
 	KUNIT_CASE(wire_ethernet_padding_is_accepted),

@@ -370,66 +370,13 @@ void afc_proc_stat(struct net *net, struct seq_file *m);
 unsigned long afc_net_stat(struct net *net, int stat);
 void afc_net_set_ephemeral(struct net *net, unsigned int lo, unsigned int hi);
 
-/* Wire format (module/core/wire.cc; layout in Documentation/wire-format.rst). */
-#define AFC_WIRE_VERSION	1
-#define AFC_WIRE_HLEN		20
-/* Shortest Ethernet payload: shorter frames arrive zero-padded to this length. */
-#define AFC_ETH_MIN_PAYLOAD	46
-
-/* Frame types. */
-#define AFC_WIRE_TYPE_LIST(X)	\
-	X(DGRAM, 1)
-
-/* Why a received frame was dropped: counted per reason, named in /proc. */
-#define AFC_DROP_LIST(X)			\
-	X(SHORT, "short")			\
-	X(VERSION, "bad_version")		\
-	X(TYPE, "bad_type")			\
-	X(LENGTH, "bad_length")			\
-	X(CHECKSUM, "bad_checksum")		\
-	X(NOSOCK, "no_socket")			\
-	X(RCVBUF, "rcvbuf_full")		\
-	X(BACKLOG, "backlog_full")		\
-	X(NOMEM, "nomem")			\
-	X(NOT_ETHERNET, "not_ethernet")		\
-	X(FILTER, "filter")
-
-/* Namespace counters besides the drops, in /proc/net/af_custom_stat order. */
-#define AFC_STAT_LIST(X)	\
-	X(RX_FRAMES, "rx_frames")	\
-	X(RX_BYTES, "rx_bytes")		\
-	X(TX_FRAMES, "tx_frames")	\
-	X(TX_BYTES, "tx_bytes")
-
-#define AFC_STAT_ENUM(name, text) AFC_STAT_##name,
-enum afc_stat { AFC_STAT_LIST(AFC_STAT_ENUM) AFC_STAT_DROPS };	/* + enum afc_drop */
-#undef AFC_STAT_ENUM
-
-#define AFC_WIRE_TYPE_ENUM(name, value) AFC_WIRE_##name = (value),
-enum afc_wire_type { AFC_WIRE_TYPE_LIST(AFC_WIRE_TYPE_ENUM) };
-#undef AFC_WIRE_TYPE_ENUM
-
-#define AFC_DROP_ENUM(name, text) AFC_DROP_##name,
-enum afc_drop { AFC_DROP_NONE = 0, AFC_DROP_LIST(AFC_DROP_ENUM) AFC_DROP_MAX };
-#undef AFC_DROP_ENUM
-
-/* A header in host byte order; the wire carries it big-endian. */
-struct afc_wire_hdr {
-	unsigned char version;
-	unsigned char type;
-	unsigned short sport;
-	unsigned short dport;
-	unsigned short len;		/* payload bytes after the header */
-	unsigned int seq;
-	unsigned int ack;
-	unsigned short window;
-};
+#include "wire_format.h"
 
 /*
  * afc_wire_build: write @h's header in front of the @h->len payload bytes already at
  * @frame + AFC_WIRE_HLEN, version and checksum included.
- * afc_wire_parse: validate the @len bytes at @frame (version, type, length, checksum, in that
- * order) and fill @h; returns AFC_DROP_NONE or the reason to drop.
+ * afc_wire_parse: validate the @len bytes at @frame (version, type, flags, length, checksum, in
+ * that order) and fill @h; returns AFC_DROP_NONE or the reason to drop.
  */
 void afc_wire_build(const struct afc_wire_hdr *h, void *frame);
 enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_hdr *h);

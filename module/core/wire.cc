@@ -42,16 +42,18 @@ extern "C" void afc_wire_build(const struct afc_wire_hdr *h, void *frame)
 {
 	u8 *p = static_cast<u8 *>(frame);
 
-	p[kVersion] = AFC_WIRE_VERSION;
-	p[kType] = h->type;
-	put16(p + kSport, h->sport);
-	put16(p + kDport, h->dport);
-	put16(p + kLen, h->len);
-	put32(p + kSeq, h->seq);
-	put32(p + kAck, h->ack);
-	put16(p + kWindow, h->window);
-	put16(p + kCsum, 0);
-	put16(p + kCsum, afc_wire_csum(p, AFC_WIRE_HLEN + h->len));
+	p[AFC_WIRE_OFF_VERSION] = AFC_WIRE_VERSION;
+	p[AFC_WIRE_OFF_TYPE] = h->type;
+	p[AFC_WIRE_OFF_FLAGS] = h->flags;
+	p[AFC_WIRE_OFF_RESERVED] = 0;
+	put16(p + AFC_WIRE_OFF_SPORT, h->sport);
+	put16(p + AFC_WIRE_OFF_DPORT, h->dport);
+	put16(p + AFC_WIRE_OFF_LEN, h->len);
+	put16(p + AFC_WIRE_OFF_CSUM, 0);
+	put32(p + AFC_WIRE_OFF_SEQ, h->seq);
+	put32(p + AFC_WIRE_OFF_ACK, h->ack);
+	put32(p + AFC_WIRE_OFF_WINDOW, h->window);
+	put16(p + AFC_WIRE_OFF_CSUM, afc_wire_csum(p, AFC_WIRE_HLEN + h->len));
 }
 
 extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_hdr *h)
@@ -60,14 +62,20 @@ extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struc
 
 	if (len < AFC_WIRE_HLEN)
 		return AFC_DROP_SHORT;
-	if (p[kVersion] != AFC_WIRE_VERSION)
+	if (p[AFC_WIRE_OFF_VERSION] != AFC_WIRE_VERSION)
 		return AFC_DROP_VERSION;
-	if (!known_type(p[kType]))
+	u8 type = p[AFC_WIRE_OFF_TYPE];
+	if (!known_type(type))
 		return AFC_DROP_TYPE;
+	// Only defined flags, none on a datagram, and the reserved byte zero.
+	u8 flags = p[AFC_WIRE_OFF_FLAGS];
+	if ((flags & ~kAllFlags) || (type == AFC_WIRE_DGRAM && flags) ||
+	    p[AFC_WIRE_OFF_RESERVED])
+		return AFC_DROP_FLAGS;
 
 	// The frame holds exactly the header and the payload it announces; only a frame shorter
 	// than Ethernet's minimum may carry more: the zero padding the link added.
-	afc_size_t payload = get16(p + kLen);
+	afc_size_t payload = get16(p + AFC_WIRE_OFF_LEN);
 	afc_size_t need = AFC_WIRE_HLEN + payload;
 	if (len < need || (len > need && len > AFC_ETH_MIN_PAYLOAD))
 		return AFC_DROP_LENGTH;
@@ -76,14 +84,15 @@ extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struc
 	if (afc_wire_csum(p, need) != 0)
 		return AFC_DROP_CHECKSUM;
 
-	h->version = p[kVersion];
-	h->type = p[kType];
-	h->sport = get16(p + kSport);
-	h->dport = get16(p + kDport);
+	h->version = p[AFC_WIRE_OFF_VERSION];
+	h->type = type;
+	h->flags = flags;
+	h->sport = get16(p + AFC_WIRE_OFF_SPORT);
+	h->dport = get16(p + AFC_WIRE_OFF_DPORT);
 	h->len = static_cast<u16>(payload);
-	h->seq = get32(p + kSeq);
-	h->ack = get32(p + kAck);
-	h->window = get16(p + kWindow);
+	h->seq = get32(p + AFC_WIRE_OFF_SEQ);
+	h->ack = get32(p + AFC_WIRE_OFF_ACK);
+	h->window = get32(p + AFC_WIRE_OFF_WINDOW);
 	return AFC_DROP_NONE;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// The af_custom wire header, version 1 (byte layout in Documentation/wire-format.rst).
-// Big-endian fields are read and written byte by byte: no host byte-order assumption.
+// The af_custom wire header (byte layout in Documentation/wire-format.rst; offsets in the
+// boundary header, AFC_WIRE_OFF_*).  Big-endian fields are read and written byte by byte: no
+// host byte-order assumption.
 #pragma once
 
 #include "runtime.h"
@@ -12,19 +13,7 @@ using u8 = unsigned char;
 using u16 = unsigned short;
 using u32 = unsigned int;
 
-// Field offsets in the header.
-enum Offset : afc_size_t {
-	kVersion = 0,
-	kType = 1,
-	kSport = 2,
-	kDport = 4,
-	kLen = 6,
-	kSeq = 8,
-	kAck = 12,
-	kWindow = 16,
-	kCsum = 18,
-};
-static_assert(kCsum + 2 == AFC_WIRE_HLEN, "header layout and AFC_WIRE_HLEN disagree");
+static_assert(AFC_WIRE_OFF_WINDOW + 4 == AFC_WIRE_HLEN, "header layout and AFC_WIRE_HLEN disagree");
 
 inline u16 get16(const u8 *p) { return static_cast<u16>(p[0] << 8 | p[1]); }
 inline u32 get32(const u8 *p)
@@ -44,5 +33,10 @@ inline void put32(u8 *p, u32 v)
 }
 
 bool known_type(u8 type);
+
+// Every flag bit af_custom defines.
+#define AFC_WIRE_FLAG_OR(name, value) | (value)
+constexpr u8 kAllFlags = 0 AFC_WIRE_FLAG_LIST(AFC_WIRE_FLAG_OR);
+#undef AFC_WIRE_FLAG_OR
 
 } // namespace afc::wire

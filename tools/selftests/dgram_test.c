@@ -16,14 +16,15 @@
 #include <linux/capability.h>
 #include <linux/sockios.h>
 #include "../lib/afc.h"
+#include "../lib/wire.h"
 #include "netns.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SA(p)		((struct sockaddr *)(p))
 
-#define WIRE_HLEN	20	/* the af_custom header */
-#define WIRE_VERSION	1
-#define WIRE_DGRAM	1
+#define WIRE_HLEN	AFC_WIRE_HLEN
+#define WIRE_VERSION	AFC_WIRE_VERSION
+#define WIRE_DGRAM	AFC_WIRE_DGRAM
 #define ETH_MIN_PAYLOAD	(ETH_ZLEN - ETH_HLEN)	/* 46: shorter frames are padded */
 
 #define EPHEMERAL_LOW	49152
@@ -360,26 +361,6 @@ static unsigned short ethertype(void)
 	return t > 0 ? t : AF_CUSTOM_ETHERTYPE;
 }
 
-static void put16(unsigned char *p, unsigned short v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-/* RFC 1071 over big-endian 16-bit words, an odd last byte padded with zero. */
-static unsigned short csum16(const unsigned char *p, size_t len)
-{
-	unsigned long sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
 /*
  * Builds in f an Ethernet frame from `from` to `to` holding header w and the plen payload
  * bytes, checksummed over both; returns its length.
@@ -388,16 +369,12 @@ static size_t wire_frame(unsigned char *f, const struct link *from, const struct
 			 const struct wire *w, const void *payload, size_t plen)
 {
 	unsigned char *h = f + eth_header(f, from, to, ethertype());
+	struct afc_wire_hdr hdr = {
+		.version = w->version, .type = w->type, .sport = w->sport, .dport = w->dport,
+		.len = w->len,
+	};
 
-	memset(h, 0, WIRE_HLEN);
-	h[0] = w->version;
-	h[1] = w->type;
-	put16(h + 2, w->sport);
-	put16(h + 4, w->dport);
-	put16(h + 6, w->len);
-	memcpy(h + WIRE_HLEN, payload, plen);
-	put16(h + 18, csum16(h, WIRE_HLEN + plen));
-	return ETH_HLEN + WIRE_HLEN + plen;
+	return ETH_HLEN + afcw_build(h, &hdr, payload, plen);
 }
 
 static void inject(int fd, const unsigned char *frame, size_t len)

@@ -21,14 +21,13 @@
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include "../lib/afc.h"
+#include "../lib/wire.h"
 #include "netns.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SA(p)		((struct sockaddr *)(p))
 
-#define WIRE_HLEN	20	/* the af_custom header */
-#define WIRE_VERSION	1
-#define WIRE_DGRAM	1
+#define WIRE_HLEN	AFC_WIRE_HLEN
 
 #define EPHEMERAL_LOW	49152
 #define EPHEMERAL_HIGH	65535
@@ -256,39 +255,16 @@ static unsigned short ethertype(void)
 	return t > 0 ? t : AF_CUSTOM_ETHERTYPE;
 }
 
-static void put16(unsigned char *p, unsigned short v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-/* RFC 1071 over big-endian 16-bit words, an odd last byte padded with zero. */
-static unsigned short csum16(const unsigned char *p, size_t len)
-{
-	unsigned long sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
 /* A valid af_custom datagram header and payload at h; returns their length. */
 static size_t wire_dgram(unsigned char *h, unsigned short sport, unsigned short dport,
 			 const void *payload, size_t plen)
 {
-	memset(h, 0, WIRE_HLEN);
-	h[0] = WIRE_VERSION;
-	h[1] = WIRE_DGRAM;
-	put16(h + 2, sport);
-	put16(h + 4, dport);
-	put16(h + 6, plen);
-	memcpy(h + WIRE_HLEN, payload, plen);
-	put16(h + 18, csum16(h, WIRE_HLEN + plen));
-	return WIRE_HLEN + plen;
+	struct afc_wire_hdr w = {
+		.version = AFC_WIRE_VERSION, .type = AFC_WIRE_DGRAM, .sport = sport, .dport = dport,
+		.len = plen,
+	};
+
+	return afcw_build(h, &w, payload, plen);
 }
 
 /* ================================================================================================
