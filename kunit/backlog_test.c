@@ -405,7 +405,38 @@ static void unicast_goes_to_connected_then_oldest_most_specific(struct kunit *te
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&any[0]->sk->sk_receive_queue));
 }
 
+/*
+ * Sockets sharing a key form a group whose oldest member heads it: when the head closes, the
+ * next oldest takes unicast; broadcast still reaches each member once.
+ */
+static void group_head_leaving_promotes_the_next_oldest(struct kunit *test)
+{
+	struct socket *s[4];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 0, &s[i]),
+				0);
+		s[i]->sk->sk_reuse = SK_CAN_REUSE;
+		KUNIT_ASSERT_EQ(test, afc_kunit_bind(s[i], PORT, 0), 0);
+	}
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	expect_in_order(test, s[0]->sk, 1);
+	sock_release(s[0]);					/* the head leaves */
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	expect_in_order(test, s[1]->sk, 1);
+	sock_release(s[2]);					/* a middle member leaves */
+	afc_rx(afc_kunit_frame(test, PEER, PORT, 10, 0, PACKET_BROADCAST));
+	expect_in_order(test, s[1]->sk, 1);
+	expect_in_order(test, s[3]->sk, 1);
+	sock_release(s[1]);
+	afc_kunit_rx(test, PEER, PORT, 10, 1);
+	expect_in_order(test, s[3]->sk, 1);
+	sock_release(s[3]);
+}
+
 static struct kunit_case rx_cases[] = {
+	KUNIT_CASE(group_head_leaving_promotes_the_next_oldest),
 	KUNIT_CASE(frames_from_other_device_types_are_dropped),
 	KUNIT_CASE(queued_frames_hold_no_device),
 	KUNIT_CASE(unicast_goes_to_connected_then_oldest_most_specific),

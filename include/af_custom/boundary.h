@@ -183,6 +183,8 @@ int afk_sk_sndbuf(const struct sock *sk);
 int afk_sk_rcvbuf(const struct sock *sk);
 int afk_sk_reuse(const struct sock *sk);		/* SO_REUSEADDR */
 int afk_sk_bound_dev_if(const struct sock *sk);	/* SO_BINDTODEVICE, 0 when none */
+void afk_sk_drops_inc(struct sock *sk);		/* sk_drops: this socket's drops */
+unsigned int afk_sk_drops(const struct sock *sk);
 /* sk_filter(): the LSM hook and the socket filter; 0 to keep @skb, -errno to drop it. */
 int afk_sk_filter(struct sock *sk, struct sk_buff *skb);
 long afk_sk_rcvtimeo(const struct sock *sk, int noblock);
@@ -365,6 +367,7 @@ struct afc_proc_cursor {
 void afc_proc_header(struct seq_file *m);
 void *afc_proc_seek(struct net *net, struct afc_proc_cursor *c, long pos);
 void *afc_proc_next(struct net *net, struct afc_proc_cursor *c, void *v);
+int afc_proc_done(const struct afc_proc_cursor *c);	/* past the last bucket */
 void afc_proc_show(struct seq_file *m, void *v, long pos);
 void afc_proc_stat(struct net *net, struct seq_file *m);
 unsigned long afc_net_stat(struct net *net, int stat);

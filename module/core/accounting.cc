@@ -122,9 +122,11 @@ namespace afc {
 // EPIPE after shutdown(SHUT_WR); with the send buffer full, EAGAIN when non-blocking or when
 // the time in *@timeo runs out, ERESTARTSYS/EINTR on a signal, otherwise sleep until there is
 // room.  ENOBUFS when the buffer cannot be allocated (as sock_alloc_send_pskb).  kDevEvent when
-// a device event woke the sleeper: the caller looks its device up again and calls again with
-// what is left of *@timeo.
-struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err)
+// the socket's device-event count is no longer *@events (the caller's snapshot from before it
+// looked its device up): the caller looks the device up again and calls again with what is left
+// of *@timeo.  The caller counts itself in tx_sleepers for as long as it may come here.
+struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err,
+			   unsigned long *events)
 {
 	struct sock *sk = s->sk;
 
@@ -144,6 +146,11 @@ struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err)
 				*err = -AFC_ENOBUFS;
 			return skb;
 		}
+		if (s->dev_events.load() != *events) {
+			*events = s->dev_events.load();
+			*err = kDevEvent;
+			return nullptr;
+		}
 		afk_sk_set_nospace(sk);
 		if (!*timeo) {
 			*err = -AFC_EAGAIN;
@@ -153,14 +160,7 @@ struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err)
 			*err = afk_sock_intr_errno(*timeo);
 			return nullptr;
 		}
-		unsigned long events = s->dev_events.load();
-		s->tx_sleepers.add(1);
-		*timeo = afk_sk_wait(sk, *timeo, send_ready, s, events);
-		s->tx_sleepers.sub(1);
-		if (s->dev_events.load() != events) {
-			*err = kDevEvent;
-			return nullptr;
-		}
+		*timeo = afk_sk_wait(sk, *timeo, send_ready, s, *events);
 	}
 }
 
@@ -170,9 +170,10 @@ extern "C" struct sk_buff *afc_sock_alloc_send_skb(Socket *s, afc_size_t size, i
 						   int *err)
 {
 	long timeo = afk_sk_sndtimeo(s->sk, noblock);
+	unsigned long events = s->dev_events.load();
 
 	for (;;) {
-		struct sk_buff *skb = afc::send_alloc(s, size, &timeo, err);
+		struct sk_buff *skb = afc::send_alloc(s, size, &timeo, err, &events);
 		if (skb || *err != afc::kDevEvent)
 			return skb;
 	}

@@ -31,12 +31,10 @@ int recv_ready(Socket *s, unsigned long)
 
 void deliver(Socket *s, struct sk_buff *skb)
 {
-	Net *n = net_of(s->net);
 	struct sock *sk = s->sk;
 
 	if (afk_sk_filter(sk, skb)) {
-		count_drop(n, AFC_DROP_FILTER);
-		s->drops.add(1);
+		drop_for(s, AFC_DROP_FILTER);
 		afk_skb_free(skb);
 		return;
 	}
@@ -49,8 +47,7 @@ void deliver(Socket *s, struct sk_buff *skb)
 	}
 	long limit = static_cast<long>(afk_sk_rcvbuf(sk)) + afk_sk_sndbuf(sk);
 	if (s->backlog_bytes + s->rmem.load() > limit) {
-		count_drop(n, AFC_DROP_BACKLOG);
-		s->drops.add(1);
+		drop_for(s, AFC_DROP_BACKLOG);
 		afk_skb_free(skb);
 		return;
 	}

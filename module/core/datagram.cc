@@ -78,13 +78,11 @@ int local_ifindex(const Socket *s)
 	return dev ? dev : s->ifindex;
 }
 
-// The device a send leaves by, checked; its geometry in *@l.  ENXIO when it does not exist,
-// ENODEV when it cannot carry af_custom, ENETDOWN when it is down, EMSGSIZE when @len does not
-// fit its MTU (after our header) or the header's length field.
-int tx_link(struct net *net, int ifindex, afc_size_t len, struct afc_link *l)
+// Can the device described by @l send a @len-byte datagram?  ENODEV when it cannot carry
+// af_custom, ENETDOWN when it is down, EMSGSIZE when @len does not fit its MTU (after our
+// header) or the header's length field.
+int tx_check(const struct afc_link *l, afc_size_t len)
 {
-	if (afk_dev_link(net, ifindex, l))
-		return -AFC_ENXIO;
 	if (!link_usable(*l))
 		return -AFC_ENODEV;
 	if (!l->running)
@@ -93,6 +91,26 @@ int tx_link(struct net *net, int ifindex, afc_size_t len, struct afc_link *l)
 		return -AFC_EMSGSIZE;
 	return 0;
 }
+
+// Ready to count a sleeping sender from before its first device lookup: a device event that
+// comes between the lookup and the sleep still wakes it (the notifier only wakes sockets with
+// senders).
+class TxSender {
+public:
+	explicit TxSender(Socket *s) : s_(s)
+	{
+		s_->tx_sleepers.add(1);
+		events = s_->dev_events.load();
+	}
+	~TxSender() { s_->tx_sleepers.sub(1); }
+	TxSender(const TxSender &) = delete;
+	TxSender &operator=(const TxSender &) = delete;
+
+	unsigned long events;	// dev_events when the sender last looked its device up
+
+private:
+	Socket *s_;
+};
 
 } // namespace
 } // namespace afc
@@ -216,12 +234,15 @@ extern "C" long afc_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, int f
 	struct afc_link l;
 	long timeo = afk_sk_sndtimeo(s->sk, flags & AFC_MSG_DONTWAIT);
 	afc::SkbPtr skb;
+	afc::TxSender sender(s);
 	do {
-		err = afc::tx_link(s->net, ifindex, len, &l);
+		if (afk_dev_link(s->net, ifindex, &l))
+			return -AFC_ENXIO;
+		err = afc::tx_check(&l, len);
 		if (err)
 			return err;
 		unsigned int size = l.headroom + AFC_WIRE_HLEN + len + l.tailroom;
-		skb.reset(afc::send_alloc(s, size, &timeo, &err));
+		skb.reset(afc::send_alloc(s, size, &timeo, &err, &sender.events));
 	} while (!skb && err == afc::kDevEvent);
 	if (!skb)
 		return err;
@@ -238,19 +259,21 @@ extern "C" long afc_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, int f
 	h.len = static_cast<unsigned short>(len);
 	afc_wire_build(&h, frame);
 
-	// The device may have changed while the sender slept: check it again, holding it now.
+	// The device may have changed while the sender slept (or the ifindex may name another one
+	// now): check the device it holds, and send on that one.
 	afc::DevRef dev(afk_dev_get(s->net, ifindex));
 	if (!dev)
 		return -AFC_ENXIO;
 	afk_dev_link_of(dev.get(), &l);
-	err = afc::tx_link(s->net, ifindex, len, &l);
+	err = afc::tx_check(&l, len);
 	if (err)
 		return err;
 	if (l.headroom > head && afk_skb_cow_head(skb.get(), l.headroom))
 		return -AFC_ENOBUFS;
 	afk_skb_tx_mark(skb.get(), s->sk);
-	if (afk_dev_hard_header(skb.get(), dev.get(), afc_ethertype(), dst.mac) < 0)
-		return -AFC_EINVAL;
+	err = afk_dev_hard_header(skb.get(), dev.get(), afc_ethertype(), dst.mac);
+	if (err < 0)
+		return err == -AFC_ENODEV ? err : -AFC_EINVAL;
 
 	err = afk_dev_xmit(skb.release());
 	if (err)

@@ -82,6 +82,7 @@ extern "C" int afc_module_init(int family, unsigned int ethertype, int fault_ste
 out_packet:
 	afk_packet_type_remove();		// waits for receivers in flight
 	family_in_use = AFC_AF_UNSPEC;
+	ethertype_in_use = 0;
 	afk_netdev_notifier_unregister();
 out_pernet:
 	afk_pernet_unregister();

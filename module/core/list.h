@@ -23,6 +23,16 @@ public:
 		prev_ = next_ = this;
 	}
 
+	// Put @other (unlinked) where this link is, and unlink this one.
+	void replace_with(Link &other)
+	{
+		other.prev_ = prev_;
+		other.next_ = next_;
+		prev_->next_ = &other;
+		next_->prev_ = &other;
+		prev_ = next_ = this;
+	}
+
 private:
 	template <typename>
 	friend class List;

@@ -62,9 +62,10 @@ extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long eve
 		return;
 
 	Net *n = afc::net_of(net);
-	afc::NetLock lock(net);
 
+	// A bucket at a time: the lock (bottom halves off) is never held across the whole table.
 	for (auto &bucket : n->sockets) {
+		afc::NetLock lock(net);
 		for (Socket *s : bucket) {
 			bool uses = (s->bound && s->ifindex == ifindex) ||
 				    (s->connected && !s->ifindex && s->peer.ifindex == ifindex);
@@ -102,6 +103,8 @@ Socket *proc_at(Net *n, afc_proc_cursor *c)
 	return nullptr;
 }
 
+// The socket after @s in its bucket; at the bucket's end, nullptr with the cursor on the next
+// bucket (the caller may let go of the lock there, then seek).
 Socket *proc_advance(Net *n, afc_proc_cursor *c, Socket *s)
 {
 	c->pos++;
@@ -111,7 +114,7 @@ Socket *proc_advance(Net *n, afc_proc_cursor *c, Socket *s)
 	}
 	c->bucket++;
 	c->offset = 0;
-	return proc_at(n, c);
+	return nullptr;
 }
 
 } // namespace
@@ -129,14 +132,24 @@ extern "C" void *afc_proc_seek(struct net *net, struct afc_proc_cursor *c, long 
 		c->pos = 0;
 	}
 	Socket *s = afc::proc_at(n, c);
-	while (s && c->pos < pos)
+	while (s && c->pos < pos) {
 		s = afc::proc_advance(n, c, s);
+		if (!s)
+			s = afc::proc_at(n, c);
+	}
 	return s;
 }
 
+// The socket after @v in its bucket, or nullptr at the bucket's end (the cursor then points at
+// the next bucket, and afc_proc_seek(c->pos) continues there).
 extern "C" void *afc_proc_next(struct net *net, struct afc_proc_cursor *c, void *v)
 {
 	return afc::proc_advance(afc::net_of(net), c, static_cast<Socket *>(v));
+}
+
+extern "C" int afc_proc_done(const struct afc_proc_cursor *c)
+{
+	return c->bucket >= Net::kSockBuckets;
 }
 
 extern "C" void afc_proc_show(struct seq_file *m, void *v, long pos)
@@ -146,10 +159,10 @@ extern "C" void afc_proc_show(struct seq_file *m, void *v, long pos)
 
 	afk_seq_printf(m,
 		       "%4ld %-6s %-9s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8ld %8ld %7ld "
-		       "%5lu %5u %8lu\n",
+		       "%5u %5u %8lu\n",
 		       pos, afc::type_name(s->type), afc::state_name(s), s->ifindex, s->port, p[0],
 		       p[1], p[2], p[3], p[4], p[5], s->peer.port, s->wmem.load(), s->rmem.load(),
-		       s->backlog_held.load(), s->drops.load(), afk_sk_uid(m, s->sk),
+		       s->backlog_held.load(), afk_sk_drops(s->sk), afk_sk_uid(m, s->sk),
 		       afk_sk_ino(s->sk));
 }
 

@@ -93,5 +93,6 @@ void port_set_ifindex(Socket *s, int ifindex);	// namespace lock held
 // socket by its current binding and peer; rx_unhash takes it out.
 void rx_hash(Socket *s);
 void rx_unhash(Socket *s);
+bool rx_hashed(const Socket *s);
 
 } // namespace afc

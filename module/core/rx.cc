@@ -40,8 +40,7 @@ void sock_rcv(Socket *s, struct sk_buff *skb)
 	unsigned int len = afk_skb_len(skb);
 
 	if (afc_sock_queue_rcv_skb(s, skb)) {
-		count_drop(n, AFC_DROP_RCVBUF);
-		s->drops.add(1);
+		drop_for(s, AFC_DROP_RCVBUF);
 		afk_skb_free(skb);
 		return;
 	}
@@ -89,7 +88,7 @@ extern "C" int afc_rx(struct sk_buff *skb)
 
 	afc::NetLock lock(net);
 	if (pkt_type != AFC_PACKET_BROADCAST && pkt_type != AFC_PACKET_MULTICAST) {
-		afc::Socket *s = afc::rx_lookup(n, h.dport, m);
+		afc::Socket *s = afc::rx_lookup(n, AFC_SOCK_DGRAM, h.dport, m);
 		if (!s) {
 			afc::count_drop(n, AFC_DROP_NOSOCK);
 			return AFC_NET_RX_DROP;
@@ -99,7 +98,7 @@ extern "C" int afc_rx(struct sk_buff *skb)
 	}
 
 	afc::Fanout f = { skb, nullptr, n };
-	afc::rx_fanout(n, h.dport, m, afc::fanout_one, &f);
+	afc::rx_fanout(n, AFC_SOCK_DGRAM, h.dport, m, afc::fanout_one, &f);
 	if (!f.pending) {
 		afc::count_drop(n, AFC_DROP_NOSOCK);
 		return AFC_NET_RX_DROP;

@@ -22,11 +22,19 @@ inline RxMeta *rx_meta(struct sk_buff *skb)
 	return static_cast<RxMeta *>(afk_skb_cb(skb));
 }
 
-// The socket a unicast frame for @dport goes to, or nullptr (namespace lock held).
-Socket *rx_lookup(Net *n, unsigned short dport, const RxMeta *m);
-// @fn(s, @arg) for every socket a broadcast or multicast frame for @dport goes to.
-void rx_fanout(Net *n, unsigned short dport, const RxMeta *m, void (*fn)(Socket *, void *),
-	       void *arg);
+// The socket of @type a unicast frame for @dport goes to, or nullptr (namespace lock held).
+Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m);
+// @fn(s, @arg) for every socket of @type a broadcast or multicast frame for @dport goes to.
+void rx_fanout(Net *n, int type, unsigned short dport, const RxMeta *m,
+	       void (*fn)(Socket *, void *), void *arg);
+
+// A socket dropped a frame: counted for the namespace under @why and for the socket (sk_drops,
+// which SO_RXQ_OVFL reports).
+inline void drop_for(Socket *s, enum afc_drop why)
+{
+	count_drop(net_of(s->net), why);
+	afk_sk_drops_inc(s->sk);
+}
 
 // Hand a frame for @s over from softirq: the socket filter and LSM hook first, then the
 // receive function now, or the back_log when a task owns @s (dropped and counted when the

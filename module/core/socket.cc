@@ -76,11 +76,11 @@ extern "C" void afc_sock_free(struct afc_sock *s)
 		afk_rq_purge(s->sk);
 	}
 	// Released sockets left every table; their buffers all gave their charge back.
-	if (AFC_WARN_ON_ONCE(s->all.linked() || s->by_port.linked() || s->by_rx.linked())) {
+	if (AFC_WARN_ON_ONCE(s->all.linked() || s->by_port.linked() || afc::rx_hashed(s))) {
 		afc::NetLock lock(s->net);
 		s->all.unlink();
 		s->by_port.unlink();
-		s->by_rx.unlink();
+		afc::rx_unhash(s);
 	}
 	AFC_WARN_ON_ONCE(s->wmem.load() || s->rmem.load());
 	delete s;

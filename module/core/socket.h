@@ -30,7 +30,10 @@ struct Addr {
 } // namespace afc
 
 struct afc_sock {
-	explicit afc_sock(int type) : type(type), all(this), by_port(this), by_rx(this) {}
+	explicit afc_sock(int type)
+		: type(type), all(this), by_port(this), by_rx(this), in_group(this)
+	{
+	}
 	afc_sock(const afc_sock &) = delete;
 	afc_sock &operator=(const afc_sock &) = delete;
 
@@ -71,11 +74,12 @@ struct afc_sock {
 	afc::Atomic<int> tx_sleepers;
 	afc::Atomic<unsigned long> dev_events;
 
-	afc::Atomic<unsigned long> drops;	// datagrams dropped for this socket
 
 	afc::Link<afc_sock> all;		// afc_net::sockets[]
 	afc::Link<afc_sock> by_port;		// afc_net::ports[], while bound
-	afc::Link<afc_sock> by_rx;		// afc_net::bound[] or conn[], while bound
+	afc::Link<afc_sock> by_rx;		// afc_net::bound[] or conn[], as a group's head
+	afc::Link<afc_sock> in_group;		// a head's `group`, as a younger member
+	afc::List<afc_sock> group;		// the younger sockets with this head's key
 };
 
 namespace afc {
@@ -96,7 +100,8 @@ inline int clamp_int(long v)
 
 // send_alloc's "a device event woke the sender" (module/core/accounting.cc).
 constexpr int kDevEvent = 1;
-struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err);
+struct sk_buff *send_alloc(Socket *s, afc_size_t size, long *timeo, int *err,
+			   unsigned long *events);
 
 // Devices that may carry af_custom: Ethernet, with 6-byte addresses and a link header to
 // build.  Everything else (loopback, tunnels, tun, ip6gre's 16-byte addresses) is refused with

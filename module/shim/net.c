@@ -4,6 +4,7 @@
  * socket table, and its /proc/net/af_custom and /proc/net/af_custom_stat files.
  */
 #include <linux/proc_fs.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <net/net_namespace.h>
@@ -64,13 +65,27 @@ static void *afk_proc_start(struct seq_file *m, loff_t *pos)
 	return *pos ? afc_proc_seek(net, &it->c, *pos - 1) : SEQ_START_TOKEN;
 }
 
+/*
+ * At each bucket's end the lock is let go and taken again (as udp_get_next moves from bucket to
+ * bucket): seq_file's traverse() shows every line up to a far lseek() offset between one start
+ * and one stop.
+ */
 static void *afk_proc_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	struct afk_proc_iter *it = m->private;
 	struct net *net = seq_file_net(m);
 
 	++*pos;
-	return v == SEQ_START_TOKEN ? afc_proc_seek(net, &it->c, 0) : afc_proc_next(net, &it->c, v);
+	if (v == SEQ_START_TOKEN)
+		return afc_proc_seek(net, &it->c, 0);
+	v = afc_proc_next(net, &it->c, v);
+	if (!v && !afc_proc_done(&it->c)) {
+		afk_net_unlock(net);
+		cond_resched();
+		afk_net_lock(net);
+		v = afc_proc_seek(net, &it->c, *pos - 1);
+	}
+	return v;
 }
 
 static void afk_proc_stop(struct seq_file *m, void *v)

@@ -4,6 +4,7 @@
  * namespace, the netdevice notifier, and the device services the core's transmit path uses.
  */
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -106,14 +107,23 @@ void afk_skb_link(const struct sk_buff *skb, struct afc_link *l)
 	afk_dev_link_of(skb->dev, l);
 }
 
-/* dev_hard_header() for an skb whose data is our frame. */
+/*
+ * dev_hard_header() for an skb whose data is our frame.  The core checked the device is
+ * Ethernet, but a held device can still change type (a team or bond taking a non-Ethernet
+ * port): check again, and hand header_ops a MAX_ADDR_LEN buffer whatever addr_len says.
+ */
 int afk_dev_hard_header(struct sk_buff *skb, struct net_device *dev, unsigned int ethertype,
 			const unsigned char *dst)
 {
+	unsigned char daddr[MAX_ADDR_LEN] = {};
+
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN)
+		return -ENODEV;
+	memcpy(daddr, dst, ETH_ALEN);
 	skb->dev = dev;
 	skb->protocol = htons(ethertype);
 	skb_reset_network_header(skb);
-	return dev_hard_header(skb, dev, ethertype, dst, NULL, skb->len);
+	return dev_hard_header(skb, dev, ethertype, daddr, NULL, skb->len);
 }
 
 int afk_dev_xmit(struct sk_buff *skb)

@@ -297,6 +297,16 @@ int afk_sk_bound_dev_if(const struct sock *sk)
 	return READ_ONCE(sk->sk_bound_dev_if);
 }
 
+void afk_sk_drops_inc(struct sock *sk)
+{
+	atomic_inc(&sk->sk_drops);
+}
+
+unsigned int afk_sk_drops(const struct sock *sk)
+{
+	return atomic_read(&sk->sk_drops);
+}
+
 int afk_sk_filter(struct sock *sk, struct sk_buff *skb)
 {
 	return sk_filter(sk, skb);
@@ -471,8 +481,10 @@ void afk_backlog_purge(struct sock *sk)
 
 /* ---- the receive queue -------------------------------------------------------------------- */
 
+/* With the socket's drop count so far, for SO_RXQ_OVFL (as sock_queue_rcv_skb). */
 void afk_rq_tail(struct sock *sk, struct sk_buff *skb)
 {
+	sock_skb_set_dropcount(sk, skb);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 }
 
