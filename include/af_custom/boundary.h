@@ -58,6 +58,13 @@ struct afc_net;
 	X(ENOBUFS, 105)			\
 	X(ENOTCONN, 107)		\
 	X(ENOPROTOOPT, 92)		\
+	X(ECONNABORTED, 103)		\
+	X(ECONNRESET, 104)		\
+	X(EISCONN, 106)			\
+	X(ETIMEDOUT, 110)		\
+	X(ECONNREFUSED, 111)		\
+	X(EALREADY, 114)		\
+	X(EINPROGRESS, 115)		\
 	X(ERESTARTSYS, 512)		\
 	X(ENOIOCTLCMD, 515)
 
@@ -78,6 +85,8 @@ struct afc_net;
 	X(MSG_PEEK, 0x2)		\
 	X(MSG_TRUNC, 0x20)		\
 	X(MSG_DONTWAIT, 0x40)		\
+	X(MSG_EOR, 0x80)		\
+	X(MSG_WAITALL, 0x100)		\
 	X(MSG_ERRQUEUE, 0x2000)		\
 	X(EPOLLIN, 0x1)			\
 	X(EPOLLOUT, 0x4)		\
@@ -103,7 +112,10 @@ struct afc_net;
 	X(ETH_ALEN, 6)			\
 	X(ARPHRD_ETHER, 1)		\
 	X(AF_CUSTOM_PROT_SOCK, 1024)	\
-	X(SOL_CUSTOM, 290)
+	X(SOL_CUSTOM, 290)		\
+	X(AF_CUSTOM_SYNCNT, 1)		\
+	X(AF_CUSTOM_USER_TIMEOUT, 2)	\
+	X(AF_CUSTOM_MAXSEG, 3)
 
 
 /*
@@ -183,6 +195,8 @@ int afk_sk_sndbuf(const struct sock *sk);
 int afk_sk_rcvbuf(const struct sock *sk);
 int afk_sk_reuse(const struct sock *sk);		/* SO_REUSEADDR */
 int afk_sk_bound_dev_if(const struct sock *sk);	/* SO_BINDTODEVICE, 0 when none */
+long afk_sk_linger(const struct sock *sk);	/* SO_LINGER in jiffies; -1 when off */
+int afk_sk_rcvlowat(const struct sock *sk);	/* SO_RCVLOWAT */
 void afk_sk_drops_inc(struct sock *sk);		/* sk_drops: this socket's drops */
 unsigned int afk_sk_drops(const struct sock *sk);
 /* sk_filter(): the LSM hook and the socket filter; 0 to keep @skb, -errno to drop it. */
@@ -229,6 +243,31 @@ long afk_rq_head_len(struct sock *sk);		/* the head's length, -1 when empty */
 int afk_rq_empty(const struct sock *sk);
 void afk_rq_purge(struct sock *sk);
 
+/* Connections (module/shim/socket.c): the sock's timer (it holds the sock while pending), the
+ * clock, child socks, the accept queue's lock and the sock's segment queues. */
+enum afc_queue { AFC_Q_RECEIVE, AFC_Q_WRITE, AFC_Q_OOO };
+void afk_timer_arm(struct sock *sk, unsigned long delay_ms);
+void afk_timer_cancel(struct sock *sk);
+unsigned long long afk_now_ms(void);
+struct sock *afk_sk_child(struct sock *parent, struct afc_sock *core);	/* softirq */
+void afk_sk_orphan(struct sock *sk);	/* no file any more (sock_orphan) */
+void afk_sk_hold(struct sock *sk);
+void afk_sk_put(struct sock *sk);
+int afk_sk_dead(const struct sock *sk);
+int afk_somaxconn(const struct sock *sk);
+void afk_acceptq_lock(struct sock *sk);
+void afk_acceptq_unlock(struct sock *sk);
+void afk_q_tail(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
+void afk_q_insert_before(struct sock *sk, enum afc_queue q, struct sk_buff *next,
+			 struct sk_buff *skb);
+struct sk_buff *afk_q_peek(struct sock *sk, enum afc_queue q);
+struct sk_buff *afk_q_next(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
+void afk_q_unlink(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
+void afk_q_purge(struct sock *sk, enum afc_queue q);
+unsigned int afk_q_len(struct sock *sk, enum afc_queue q);
+/* secure_tcp_seq's recipe: a keyed hash of the connection's ends plus a clock. */
+unsigned int afk_secure_seq(unsigned int a, unsigned int b, unsigned int c);
+
 /* sk_buffs (module/shim/skb.c). */
 struct sk_buff *afk_skb_alloc(afc_size_t size, enum afc_gfp gfp);
 struct sk_buff *afk_skb_clone(struct sk_buff *skb, enum afc_gfp gfp);
@@ -251,6 +290,13 @@ void afk_skb_src_mac(const struct sk_buff *skb, unsigned char *mac);
 void afk_skb_rx_detach(struct sk_buff *skb);
 void afk_skb_tx_mark(struct sk_buff *skb, const struct sock *sk);	/* SO_PRIORITY, SO_MARK */
 int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom);
+/* A queued segment's copy to transmit: a clone, or a copy while an earlier clone is in flight
+ * (as tcp_transmit_skb), so the header can be pushed in front of it. */
+struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb);
+unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len);
+unsigned int afk_skb_headroom(const struct sk_buff *skb);
+int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
+			   afc_size_t len);
 /* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */
 void afk_skb_own_w(struct sk_buff *skb, struct sock *sk);	/* holds the sock until freed */
 void afk_skb_own_r(struct sk_buff *skb, struct sock *sk);
@@ -300,12 +346,11 @@ unsigned int afc_ethertype(void);
 
 /* Socket objects (module/core/socket.cc). */
 int afc_sock_check(int type, int protocol);
-struct afc_sock *afc_sock_new(int type);
+struct afc_sock *afc_sock_new(int type, enum afc_gfp gfp);
 void afc_sock_attach(struct afc_sock *s, struct sock *sk);
 void afc_sock_release(struct afc_sock *s);
 void afc_sock_free(struct afc_sock *s);
 int afc_sock_type(const struct afc_sock *s);
-int afc_sock_has_calls(int type);	/* 1 when the socket calls below serve @type */
 long afc_sock_live(void);
 
 /* The socket calls (module/core/datagram.cc).  Addresses are struct sockaddr_custom bytes. */
@@ -324,6 +369,22 @@ void afc_rehash(struct afc_sock *s);
 /* Options of levels other than SOL_SOCKET (which the kernel's sock_setsockopt serves). */
 int afc_setsockopt(struct afc_sock *s, int level, int optname, int value);
 int afc_getsockopt(struct afc_sock *s, int level, int optname, int *value);
+
+/* Connected sockets, SOCK_STREAM and SOCK_SEQPACKET (module/core/stream.cc). */
+int afc_conn_connect(struct afc_sock *s, const void *addr, int addrlen, int nonblock);
+int afc_conn_listen(struct afc_sock *s, int backlog);
+/* An established child for accept: *@child carries the reference the accept queue held. */
+int afc_conn_accept(struct afc_sock *s, int nonblock, struct sock **child);
+long afc_conn_sendmsg(struct afc_sock *s, struct msghdr *msg, afc_size_t len, int flags);
+long afc_conn_recvmsg(struct afc_sock *s, struct msghdr *msg, afc_size_t len, int flags,
+		      int *msg_flags);
+unsigned int afc_conn_poll(struct afc_sock *s);
+int afc_conn_shutdown(struct afc_sock *s, int how);
+int afc_conn_ioctl(struct afc_sock *s, unsigned int cmd, long *value);
+void afc_conn_timer(struct afc_sock *s);		/* the sock's timer fired (softirq) */
+const char *afc_conn_state_name(const struct afc_sock *s);
+/* KUnit drives time by hand: while set, the core's clock reads @ms instead of jiffies. */
+void afc_clock_fake(int on, unsigned long long ms);
 
 /* Accounting (module/core/accounting.cc): the seeds' sock_wmalloc family. */
 struct sk_buff *afc_sock_wmalloc(struct afc_sock *s, afc_size_t size, int force,

@@ -57,11 +57,24 @@
 	X(FILTER, "filter")
 
 /* Namespace counters besides the drops, in /proc/net/af_custom_stat order. */
-#define AFC_STAT_LIST(X)	\
-	X(RX_FRAMES, "rx_frames")	\
-	X(RX_BYTES, "rx_bytes")		\
-	X(TX_FRAMES, "tx_frames")	\
-	X(TX_BYTES, "tx_bytes")
+#define AFC_STAT_LIST(X)				\
+	X(RX_FRAMES, "rx_frames")			\
+	X(RX_BYTES, "rx_bytes")				\
+	X(TX_FRAMES, "tx_frames")			\
+	X(TX_BYTES, "tx_bytes")				\
+	X(CONN_OPENED, "conn_opened")			\
+	X(CONN_ACCEPTED, "conn_accepted")		\
+	X(CONN_REFUSED, "conn_refused")			\
+	X(CONN_RESET, "conn_reset")			\
+	X(CONN_TIMEDOUT, "conn_timedout")		\
+	X(SEGS_RETRANS, "segs_retransmitted")		\
+	X(WINDOW_PROBES, "window_probes")		\
+	X(RESETS_SENT, "resets_sent")			\
+	X(OUT_OF_WINDOW, "out_of_window")		\
+	X(DUPLICATES, "duplicate_segments")		\
+	X(OUT_OF_ORDER, "out_of_order_segments")	\
+	X(ACCEPTQ_OVERFLOW, "acceptq_overflow")		\
+	X(HALF_OPEN_EVICTED, "half_open_evicted")
 
 #define AFC_STAT_ENUM(name, text) AFC_STAT_##name,
 enum afc_stat { AFC_STAT_LIST(AFC_STAT_ENUM) AFC_STAT_DROPS };	/* + enum afc_drop */

@@ -14,9 +14,8 @@
 // and give ownership up.  Frames that arrive during the drain join the new list, so nothing
 // overtakes; and since the count is not lowered frame by frame, a flood can add at most one
 // limit's worth during a drain: the drain always ends.
+#include "conn.h"
 #include "guards.h"
-#include "netns.h"
-#include "rx.h"
 
 namespace afc {
 namespace {
@@ -79,16 +78,26 @@ extern "C" void afc_release_sock(Socket *s)
 	struct sock *sk = s->sk;
 	afc::SlockGuard slock(sk);
 
-	while (struct sk_buff *skb = afk_backlog_take(sk)) {
-		afk_owner_unlock(sk);
-		do {
-			struct sk_buff *next = afk_skb_next(skb);
+	for (;;) {
+		while (struct sk_buff *skb = afk_backlog_take(sk)) {
+			afk_owner_unlock(sk);
+			do {
+				struct sk_buff *next = afk_skb_next(skb);
 
-			s->backlog_held.sub(afk_skb_truesize(skb));
-			afc::sock_rcv(s, skb);
-			afk_cond_resched();
-			skb = next;
-		} while (skb);
+				s->backlog_held.sub(afk_skb_truesize(skb));
+				afc::sock_rcv(s, skb);
+				afk_cond_resched();
+				skb = next;
+			} while (skb);
+			afk_owner_lock(sk);
+		}
+		// A connection's timer that fired while the socket was owned runs now, as a frame
+		// from the back_log would (timer.cc); it may queue more frames to drain.
+		if (!s->conn.timer_deferred)
+			break;
+		s->conn.timer_deferred = false;
+		afk_owner_unlock(sk);
+		afc::timer_fire(s);
 		afk_owner_lock(sk);
 	}
 	s->backlog_len = 0;

@@ -3,12 +3,12 @@
 // The socket calls of SOCK_DGRAM (Documentation/datagram.rst): addresses, bind, connect,
 // sendmsg, recvmsg, getsockname/getpeername, poll, shutdown, ioctl.  Each call owns the socket
 // while it reads or changes its state (afc::Owner) and never sleeps while owning it.
+#include "conn.h"
 #include "guards.h"
 #include "netns.h"
 #include "rx.h"
 
 namespace afc {
-namespace {
 
 unsigned short addr_family(const void *addr)
 {
@@ -92,27 +92,6 @@ int tx_check(const struct afc_link *l, afc_size_t len)
 	return 0;
 }
 
-// Ready to count a sleeping sender from before its first device lookup: a device event that
-// comes between the lookup and the sleep still wakes it (the notifier only wakes sockets with
-// senders).
-class TxSender {
-public:
-	explicit TxSender(Socket *s) : s_(s)
-	{
-		s_->tx_sleepers.add(1);
-		events = s_->dev_events.load();
-	}
-	~TxSender() { s_->tx_sleepers.sub(1); }
-	TxSender(const TxSender &) = delete;
-	TxSender &operator=(const TxSender &) = delete;
-
-	unsigned long events;	// dev_events when the sender last looked its device up
-
-private:
-	Socket *s_;
-};
-
-} // namespace
 } // namespace afc
 
 using afc::Addr;
@@ -380,14 +359,18 @@ extern "C" void afc_rehash(Socket *s)
 	afc::port_set_ifindex(s, dev ? dev : s->bind_ifindex);
 }
 
-// af_custom has no options of its own yet: every SOL_CUSTOM option is unknown, as is every
-// other level's (SOL_SOCKET's are the kernel's).
-extern "C" int afc_setsockopt(Socket *, int, int, int)
+// SOL_CUSTOM options belong to connected sockets (module/core/stream.cc); datagram sockets have
+// none, and no other level but SOL_SOCKET (the kernel's) has any.
+extern "C" int afc_setsockopt(Socket *s, int level, int optname, int value)
 {
-	return -AFC_ENOPROTOOPT;
+	if (level != AFC_SOL_CUSTOM || s->type == AFC_SOCK_DGRAM)
+		return -AFC_ENOPROTOOPT;
+	return afc::conn_setsockopt(s, optname, value);
 }
 
-extern "C" int afc_getsockopt(Socket *, int, int, int *)
+extern "C" int afc_getsockopt(Socket *s, int level, int optname, int *value)
 {
-	return -AFC_ENOPROTOOPT;
+	if (level != AFC_SOL_CUSTOM || s->type == AFC_SOCK_DGRAM)
+		return -AFC_ENOPROTOOPT;
+	return afc::conn_getsockopt(s, optname, value);
 }

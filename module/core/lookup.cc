@@ -145,6 +145,11 @@ void rx_unhash(Socket *s)
 	}
 }
 
+bool rx_conn_exists(const Socket *s)
+{
+	return group(net_of(s->net), key_of(s)) != nullptr;
+}
+
 bool rx_hashed(const Socket *s)
 {
 	return s->by_rx.linked() || s->in_group.linked();

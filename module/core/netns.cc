@@ -24,6 +24,8 @@ const char *type_name(int type)
 
 const char *state_name(const Socket *s)
 {
+	if (s->type != AFC_SOCK_DGRAM)
+		return afc_conn_state_name(s);
 	if (s->connected)
 		return "CONNECTED";
 	return s->bound ? "BOUND" : "UNBOUND";

@@ -88,11 +88,13 @@ inline List<Socket> &port_bucket(Net *n, unsigned short port)
 int port_bind(Socket *s, unsigned short port, int ifindex);
 void port_unbind(Socket *s);
 void port_set_ifindex(Socket *s, int ifindex);	// namespace lock held
+int port_bind_child(Socket *c, const Socket *listener);
 
 // The receive tables (module/core/lookup.cc); the namespace lock held.  rx_hash files a bound
 // socket by its current binding and peer; rx_unhash takes it out.
 void rx_hash(Socket *s);
 void rx_unhash(Socket *s);
 bool rx_hashed(const Socket *s);
+bool rx_conn_exists(const Socket *s);		// a group with @s's key exists
 
 } // namespace afc

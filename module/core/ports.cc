@@ -41,11 +41,14 @@ bool port_shared(Net *n, unsigned short port, const Socket *self)
 	return false;
 }
 
-bool conflicts(Net *n, unsigned short port, int ifindex, bool reuse, const Socket *self)
+// Each socket type has its port space (as TCP and UDP do); a connection accepted on a port
+// shares it with its listener and is not a binding of its own.
+bool conflicts(Net *n, int type, unsigned short port, int ifindex, bool reuse,
+	       const Socket *self)
 {
 	for (Socket *t : port_bucket(n, port))
-		if (t != self && t->port == port && overlap(t->ifindex, ifindex) &&
-		    !(reuse && t->reuse))
+		if (t != self && t->type == type && t->port == port && !t->child &&
+		    overlap(t->ifindex, ifindex) && !(reuse && t->reuse))
 			return true;
 	return false;
 }
@@ -93,7 +96,7 @@ int port_bind(Socket *s, unsigned short port, int ifindex)
 		port = pick_ephemeral(n);
 		if (port == 0)
 			return -AFC_EADDRINUSE;
-	} else if (conflicts(n, port, effective, reuse, s)) {
+	} else if (conflicts(n, s->type, port, effective, reuse, s)) {
 		return -AFC_EADDRINUSE;
 	}
 	s->port = port;
@@ -119,6 +122,26 @@ void port_unbind(Socket *s)
 	if (!port_shared(n, s->port, s))
 		port_mark(n, s->port, false);
 	s->bound = false;
+}
+
+// A listener's new child takes the listener's port and interface, filed under its peer; -EEXIST
+// when a connection with that peer exists already (two copies of one SYN).
+int port_bind_child(Socket *c, const Socket *l)
+{
+	Net *n = net_of(c->net);
+	NetLock lock(c->net);
+
+	c->port = l->port;
+	c->ifindex = l->ifindex;
+	c->bind_ifindex = l->bind_ifindex;
+	c->child = true;
+	if (rx_conn_exists(c))
+		return -AFC_EEXIST;
+	c->bound = true;
+	port_bucket(n, c->port).push_back(c->by_port);
+	port_mark(n, c->port, true);
+	rx_hash(c);
+	return 0;
 }
 
 // SO_BINDTODEVICE moved a bound socket: as UDP's rehash, without the conflict check (the

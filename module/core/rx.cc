@@ -5,8 +5,8 @@
 // device are dropped first.  Each frame is validated before anything in it is used, then given
 // to the socket the lookups choose (module/core/lookup.cc): the most specific one for a unicast
 // frame, every one that accepts it for a broadcast or multicast frame.
+#include "conn.h"
 #include "guards.h"
-#include "rx.h"
 
 namespace afc {
 namespace {
@@ -33,9 +33,14 @@ void fanout_one(Socket *s, void *arg)
 
 } // namespace
 
-// The protocol's receive function (the seeds' prot->rcv for datagrams).
+// The protocol's receive function (the seeds' prot->rcv): a connection's state machine, or a
+// datagram's queueing.
 void sock_rcv(Socket *s, struct sk_buff *skb)
 {
+	if (s->type != AFC_SOCK_DGRAM) {
+		conn_rcv(s, skb);
+		return;
+	}
 	Net *n = net_of(s->net);
 	unsigned int len = afk_skb_len(skb);
 
@@ -45,6 +50,42 @@ void sock_rcv(Socket *s, struct sk_buff *skb)
 		return;
 	}
 	count(n, AFC_STAT_RX_BYTES, len);
+}
+
+// A STREAM or SEQPACKET segment: to its connection, or to a listener (a connection request),
+// or answered with a reset.  The namespace lock is let go before the socket is entered (a
+// connection's context may hash and unhash), the socket held meanwhile.
+int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned short dport,
+	       int pkt_type)
+{
+	Net *n = net_of(net);
+	RxMeta *m = rx_meta(skb);
+	int type = wire_type == AFC_WIRE_STREAM ? AFC_SOCK_STREAM : AFC_SOCK_SEQPACKET;
+	Socket *s = nullptr;
+
+	if (pkt_type == AFC_PACKET_BROADCAST || pkt_type == AFC_PACKET_MULTICAST) {
+		count_drop(n, AFC_DROP_NOSOCK);		// connections are unicast
+		afk_skb_free(skb);
+		return AFC_NET_RX_DROP;
+	}
+	{
+		NetLock lock(net);
+		s = rx_lookup(n, type, dport, m);
+		if (s)
+			afk_sk_hold(s->sk);
+	}
+	if (!s) {
+		count_drop(n, AFC_DROP_NOSOCK);
+		send_reset_for(net, wire_type, m, dport, afk_skb_len(skb));
+		afk_skb_free(skb);
+		return AFC_NET_RX_DROP;
+	}
+	if (!s->connected && s->conn.state == State::LISTEN && (m->flags & AFC_WIRE_SYN))
+		conn_request(s, skb);
+	else
+		deliver(s, skb);
+	afk_sk_put(s->sk);
+	return AFC_NET_RX_SUCCESS;
 }
 
 } // namespace afc
@@ -85,6 +126,13 @@ extern "C" int afc_rx(struct sk_buff *skb)
 	m->sport = h.sport;
 	m->ifindex = l.ifindex;
 	afk_skb_src_mac(skb, m->mac);
+	m->flags = h.flags;
+	m->off = 0;
+	m->seq = h.seq;
+	m->ack = h.ack;
+	m->window = h.window;
+	if (h.type != AFC_WIRE_DGRAM)
+		return afc::conn_frame(net, frame.release(), h.type, h.dport, pkt_type);
 
 	afc::NetLock lock(net);
 	if (pkt_type != AFC_PACKET_BROADCAST && pkt_type != AFC_PACKET_MULTICAST) {

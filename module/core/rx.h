@@ -9,11 +9,17 @@
 
 namespace afc {
 
-// A received datagram's source, kept in skb->cb from demux to recvmsg.
+// A received frame's source and header, kept in skb->cb from demux to recvmsg.  `off` counts
+// the payload bytes a stream reader has taken from the front.
 struct RxMeta {
 	unsigned short sport;
 	int ifindex;
 	unsigned char mac[AFC_ETH_ALEN];
+	unsigned char flags;
+	unsigned short off;
+	unsigned int seq;
+	unsigned int ack;
+	unsigned int window;
 };
 static_assert(sizeof(RxMeta) <= AFC_SKB_CB_SIZE, "RxMeta must fit sk_buff::cb");
 

@@ -27,10 +27,11 @@ extern "C" int afc_sock_check(int type, int protocol)
 	}
 }
 
-extern "C" struct afc_sock *afc_sock_new(int type)
+extern "C" struct afc_sock *afc_sock_new(int type, enum afc_gfp gfp)
 {
 	AFC_BUG_ON(afc_sock_check(type, 0) != 0);
-	afc::Socket *s = new (afc::Ctx::Process) afc::Socket(type);
+	afc::Socket *s = new (gfp == AFC_GFP_ATOMIC ? afc::Ctx::Atomic : afc::Ctx::Process)
+		afc::Socket(type);
 	if (s)
 		live_sockets.add(1);
 	return s;
@@ -49,10 +50,15 @@ extern "C" void afc_sock_attach(struct afc_sock *s, struct sock *sk)
 }
 
 // close(2): the file is gone.  Leave the port table, so no new frame finds the socket, and free
-// what is queued; the struct sock may live on while sk_buffs in flight hold it.
+// what is queued; the struct sock may live on while sk_buffs in flight hold it.  A connection
+// may live on too, to close in order (module/core/stream.cc).
 extern "C" void afc_sock_release(struct afc_sock *s)
 {
 	AFC_BUG_ON(s->released.load());
+	if (s->type != AFC_SOCK_DGRAM) {
+		afc::conn_release(s);
+		return;
+	}
 	{
 		afc::Owner own(s);
 
@@ -75,10 +81,14 @@ extern "C" void afc_sock_free(struct afc_sock *s)
 		afk_backlog_purge(s->sk);
 		afk_rq_purge(s->sk);
 	}
-	// Released sockets left every table; their buffers all gave their charge back.
-	if (AFC_WARN_ON_ONCE(s->all.linked() || s->by_port.linked() || afc::rx_hashed(s))) {
+	// A connection leaves the socket list only now (/proc shows it until it is gone); every
+	// socket left the port and receive tables; their buffers all gave their charge back.
+	if (s->all.linked()) {
 		afc::NetLock lock(s->net);
 		s->all.unlink();
+	}
+	if (AFC_WARN_ON_ONCE(s->by_port.linked() || afc::rx_hashed(s))) {
+		afc::NetLock lock(s->net);
 		s->by_port.unlink();
 		afc::rx_unhash(s);
 	}
@@ -92,12 +102,6 @@ extern "C" int afc_sock_type(const struct afc_sock *s)
 	return s->type;
 }
 
-// Stream and seqpacket sockets get their calls from a later protocol; until then only
-// socket(2) and close(2) work on them.
-extern "C" int afc_sock_has_calls(int type)
-{
-	return type == AFC_SOCK_DGRAM;
-}
 
 extern "C" long afc_sock_live(void)
 {

@@ -27,11 +27,56 @@ struct Addr {
 	unsigned char mac[AFC_ETH_ALEN] = {};
 };
 
+enum class State : unsigned char;
+
+// A connection's state (SOCK_STREAM, SOCK_SEQPACKET; module/core/conn.h).  Sequence numbers
+// as in RFC 793; times in the core's milliseconds.
+struct Conn {
+	explicit Conn(struct afc_sock *owner) : in_acceptq(owner) {}
+
+	State state{};				// State::CLOSED
+	int tx_ifindex = 0;			// the device the connection uses
+	unsigned int mss = 0;			// payload bytes per segment
+
+	// Send side: snd_una..snd_nxt in flight, snd_nxt..write_seq queued, the peer lets us
+	// send below snd_right (its last ack + window).
+	unsigned int iss = 0, snd_una = 0, snd_nxt = 0, write_seq = 0, snd_right = 0;
+	unsigned char dupacks = 0;
+	bool fin_queued = false;
+
+	// Receive side: rcv_nxt is the next byte expected; we advertised up to rcv_adv.
+	unsigned int irs = 0, rcv_nxt = 0, rcv_adv = 0;
+	bool fin_rcvd = false;
+
+	// RTT (RFC 6298) and retransmission.
+	unsigned int srtt = 0, rttvar = 0, rto = 0;
+	unsigned int backoff = 0, retries = 0;
+	unsigned long long loss_since = 0;	// first unanswered retransmission
+	unsigned long long timer_due = 0;	// 0: not armed
+	bool timer_deferred = false;		// fired while owned: run at release
+
+	// Options.
+	unsigned int syncnt = 0, user_timeout = 0;
+
+	// Listener: its children, established or not, oldest first (acceptq lock).
+	int backlog = 0;
+	int children = 0;
+	afc::List<struct afc_sock> acceptq;
+	// Child: its place in the listener's queue, and the listener while it is queued.
+	afc::Link<struct afc_sock> in_acceptq;
+	struct afc_sock *parent = nullptr;
+	unsigned long long born = 0;
+
+	afc::Atomic<int> records;		// complete SEQPACKET records queued
+	bool held = false;			// the protocol holds a sock reference
+	unsigned long retrans = 0;		// segments retransmitted
+};
+
 } // namespace afc
 
 struct afc_sock {
 	explicit afc_sock(int type)
-		: type(type), all(this), by_port(this), by_rx(this), in_group(this)
+		: type(type), all(this), by_port(this), by_rx(this), in_group(this), conn(this)
 	{
 	}
 	afc_sock(const afc_sock &) = delete;
@@ -50,6 +95,7 @@ struct afc_sock {
 	int ifindex = 0;
 	int bind_ifindex = 0;
 	bool reuse = false;		// SO_REUSEADDR when it was bound
+	bool child = false;		// a connection a listener accepted: shares its port
 
 	// Default destination, set by connect.
 	bool connected = false;
@@ -80,6 +126,8 @@ struct afc_sock {
 	afc::Link<afc_sock> by_rx;		// afc_net::bound[] or conn[], as a group's head
 	afc::Link<afc_sock> in_group;		// a head's `group`, as a younger member
 	afc::List<afc_sock> group;		// the younger sockets with this head's key
+
+	afc::Conn conn;				// SOCK_STREAM, SOCK_SEQPACKET
 };
 
 namespace afc {
@@ -137,5 +185,34 @@ private:
 // The protocol's receive function: a validated frame for @s, data at the payload.  Runs in
 // softirq when nobody owns @s, or in the owner's release_sock for frames from the back_log.
 void sock_rcv(Socket *s, struct sk_buff *skb);
+
+// close(2) of a connected socket (module/core/stream.cc).
+void conn_release(Socket *s);
+
+// Address and device helpers shared by the socket calls (module/core/datagram.cc).
+int parse_dest(const void *addr, int len, Addr *a);
+int autobind(Socket *s);
+int local_ifindex(const Socket *s);
+int tx_check(const struct afc_link *l, afc_size_t len);
+
+// A sender that may sleep for buffer room counts itself from before its first device lookup,
+// so that a device event in between still wakes it (the notifier only wakes sockets with
+// senders).
+class TxSender {
+public:
+	explicit TxSender(Socket *s) : s_(s)
+	{
+		s_->tx_sleepers.add(1);
+		events = s_->dev_events.load();
+	}
+	~TxSender() { s_->tx_sleepers.sub(1); }
+	TxSender(const TxSender &) = delete;
+	TxSender &operator=(const TxSender &) = delete;
+
+	unsigned long events;	// dev_events when the sender last looked its device up
+
+private:
+	Socket *s_;
+};
 
 } // namespace afc

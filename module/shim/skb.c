@@ -178,3 +178,24 @@ void afk_skb_recv_cmsgs(struct msghdr *msg, struct sock *sk, struct sk_buff *skb
 {
 	sock_recv_cmsgs(msg, sk, skb);
 }
+
+struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb)
+{
+	return skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) : skb_clone(skb, GFP_ATOMIC);
+}
+
+unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len)
+{
+	return skb_push(skb, len);
+}
+
+unsigned int afk_skb_headroom(const struct sk_buff *skb)
+{
+	return skb_headroom(skb);
+}
+
+int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
+			   size_t len)
+{
+	return skb_copy_datagram_msg(skb, offset, msg, len);
+}

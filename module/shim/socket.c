@@ -11,6 +11,9 @@
 #include <linux/wait.h>
 #include <linux/filter.h>
 #include <linux/sockptr.h>
+#include <linux/siphash.h>
+#include <linux/timer.h>
+#include <linux/jiffies.h>
 #include <linux/af_custom.h>
 #include <net/sock.h>
 #include <af_custom/boundary.h>
@@ -21,6 +24,9 @@ struct afc_ksock {
 	struct sk_buff *back_log;	/* frames that arrived while a task owned the socket, */
 	struct sk_buff *back_log_tail;	/* a NULL-terminated chain (slock) */
 	wait_queue_head_t owner_wq;	/* tasks waiting for ownership */
+	struct timer_list timer;	/* a connection's timer (holds the sock while pending) */
+	struct sk_buff_head ooo;	/* a connection's out-of-order segments */
+	spinlock_t acceptq_lock;	/* a listener's queue of children */
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map owner_map;	/* ownership, for lockdep */
 #endif
@@ -67,8 +73,7 @@ static int afc_release(struct socket *sock)
 	if (!sk)
 		return 0;
 	afc_sock_release(afk_sk_core(sk));
-	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
-	sock_orphan(sk);
+	afk_sk_orphan(sk);
 	sock->sk = NULL;
 	sock_put(sk);
 	return 0;
@@ -183,24 +188,108 @@ static struct proto_ops afc_dgram_ops = {
 	.sendpage = sock_no_sendpage,
 };
 
-/* Types whose protocol is not implemented yet: socket(2) and close(2) only. */
-static struct proto_ops afc_bare_ops = {
-	.owner = THIS_MODULE,
-	.release = afc_release,
-	.bind = sock_no_bind,
-	.connect = sock_no_connect,
-	.socketpair = sock_no_socketpair,
-	.accept = sock_no_accept,
-	.getname = sock_no_getname,
-	.poll = datagram_poll,
-	.ioctl = sock_no_ioctl,
-	.listen = sock_no_listen,
-	.shutdown = sock_no_shutdown,
-	.sendmsg = sock_no_sendmsg,
-	.recvmsg = sock_no_recvmsg,
-	.mmap = sock_no_mmap,
-	.sendpage = sock_no_sendpage,
-};
+/* ---- connected sockets: SOCK_STREAM and SOCK_SEQPACKET ----------------------------------- */
+
+static int afc_conn_connect_op(struct socket *sock, struct sockaddr *addr, int len, int flags)
+{
+	return afc_conn_connect(afk_sk_core(sock->sk), addr, len, flags & O_NONBLOCK);
+}
+
+static int afc_conn_listen_op(struct socket *sock, int backlog)
+{
+	return afc_conn_listen(afk_sk_core(sock->sk), backlog);
+}
+
+/* The core hands over an established child; the reference its queue held becomes the file's. */
+static int afc_conn_accept_op(struct socket *sock, struct socket *newsock, int flags, bool kern)
+{
+	struct sock *child = NULL;
+	int err = afc_conn_accept(afk_sk_core(sock->sk), flags & O_NONBLOCK, &child);
+
+	if (err)
+		return err;
+	sock_graft(child, newsock);
+	newsock->ops = sock->ops;
+	newsock->state = SS_CONNECTED;
+	return 0;
+}
+
+static int afc_conn_sendmsg_op(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	int err = afc_conn_sendmsg(afk_sk_core(sock->sk), msg, len, msg->msg_flags);
+
+	/* As sk_stream_error(): a write to a closed connection raises SIGPIPE. */
+	if (err == -EPIPE && !(msg->msg_flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+	return err;
+}
+
+static int afc_conn_recvmsg_op(struct socket *sock, struct msghdr *msg, size_t len, int flags)
+{
+	int msg_flags = 0;
+	int ret = afc_conn_recvmsg(afk_sk_core(sock->sk), msg, len, flags, &msg_flags);
+
+	msg->msg_flags |= msg_flags;
+	if (ret >= 0 && msg->msg_name)
+		msg->msg_namelen = afc_getname(afk_sk_core(sock->sk), msg->msg_name, 1) > 0 ?
+				   sizeof(struct sockaddr_custom) : 0;
+	return ret;
+}
+
+static __poll_t afc_conn_poll_op(struct file *file, struct socket *sock, poll_table *wait)
+{
+	sock_poll_wait(file, sock, wait);
+	return (__force __poll_t)afc_conn_poll(afk_sk_core(sock->sk));
+}
+
+static int afc_conn_shutdown_op(struct socket *sock, int how)
+{
+	return afc_conn_shutdown(afk_sk_core(sock->sk), how);
+}
+
+static int afc_conn_ioctl_op(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	long value;
+	int err = afc_conn_ioctl(afk_sk_core(sock->sk), cmd, &value);
+
+	return err ? err : put_user((int)value, (int __user *)arg);
+}
+
+/* One table per connected type (as net/tipc/socket.c has): they differ in the core only. */
+#define AFC_CONN_OPS(name)						\
+static struct proto_ops name = {					\
+	.owner = THIS_MODULE,						\
+	.release = afc_release,						\
+	.bind = afc_sock_bind,						\
+	.connect = afc_conn_connect_op,					\
+	.socketpair = sock_no_socketpair,				\
+	.accept = afc_conn_accept_op,					\
+	.getname = afc_sock_getname,					\
+	.poll = afc_conn_poll_op,					\
+	.ioctl = afc_conn_ioctl_op,					\
+	.listen = afc_conn_listen_op,					\
+	.shutdown = afc_conn_shutdown_op,				\
+	.setsockopt = afc_sock_setsockopt,				\
+	.getsockopt = afc_sock_getsockopt,				\
+	.sendmsg = afc_conn_sendmsg_op,					\
+	.recvmsg = afc_conn_recvmsg_op,					\
+	.mmap = sock_no_mmap,						\
+	.sendpage = sock_no_sendpage,					\
+}
+AFC_CONN_OPS(afc_stream_ops);
+AFC_CONN_OPS(afc_seqpacket_ops);
+
+static const struct proto_ops *afc_ops_of(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return &afc_stream_ops;
+	case SOCK_SEQPACKET:
+		return &afc_seqpacket_ops;
+	default:
+		return &afc_dgram_ops;
+	}
+}
 
 static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int kern);
 
@@ -209,9 +298,36 @@ static struct net_proto_family afc_pf = {
 	.owner = THIS_MODULE,
 };
 
+static void afk_timer_fn(struct timer_list *t);
+static struct lock_class_key afc_acceptq_key;
+
+/* What every af_custom sock gets once sock_init_data() has run: ours, then the core's. */
+static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
+{
+	struct afc_ksock *k = afc_ksock(sk);
+
+	sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
+				      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
+	k->core = core;
+	k->back_log = NULL;
+	k->back_log_tail = NULL;
+	init_waitqueue_head(&k->owner_wq);
+	timer_setup(&k->timer, afk_timer_fn, 0);
+	skb_queue_head_init(&k->ooo);
+	spin_lock_init(&k->acceptq_lock);
+	lockdep_set_class(&k->acceptq_lock, &afc_acceptq_key);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
+#endif
+	sk->sk_destruct = afc_sk_destruct;
+	afc_sock_attach(core, sk);
+	sock_prot_inuse_add(sock_net(sk), &afc_proto, 1);
+}
+
+static const struct proto_ops *afc_ops_of(int type);
+
 static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int kern)
 {
-	struct afc_ksock *k;
 	struct afc_sock *core;
 	struct sock *sk;
 	int err;
@@ -220,7 +336,7 @@ static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int
 	if (err)
 		return err;
 
-	core = afc_sock_new(sock->type);
+	core = afc_sock_new(sock->type, AFC_GFP_PROCESS);
 	if (!core)
 		return -ENOMEM;
 
@@ -230,21 +346,41 @@ static int afc_pf_create(struct net *net, struct socket *sock, int protocol, int
 		return -ENOMEM;
 	}
 	sock_init_data(sock, sk);
-	sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
-				      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
-	k = afc_ksock(sk);
-	k->core = core;
-	k->back_log = NULL;
-	k->back_log_tail = NULL;
-	init_waitqueue_head(&k->owner_wq);
-#ifdef CONFIG_LOCKDEP
-	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
-#endif
-	sk->sk_destruct = afc_sk_destruct;
-	afc_sock_attach(core, sk);
-	sock->ops = afc_sock_has_calls(sock->type) ? &afc_dgram_ops : &afc_bare_ops;
-	sock_prot_inuse_add(net, &afc_proto, 1);
+	afc_ksock_init(sk, core);
+	sock->ops = afc_ops_of(sock->type);
 	return 0;
+}
+
+/*
+ * A connection request's sock, made in softirq for a listener (the seeds' tcp_conn_request
+ * copies the listener): same namespace, type, buffers and device; no struct socket until accept
+ * grafts one.  Its one reference belongs to the caller (the listener's accept queue).
+ */
+struct sock *afk_sk_child(struct sock *parent, struct afc_sock *core)
+{
+	struct sock *sk = sk_alloc(sock_net(parent), parent->sk_family, GFP_ATOMIC, &afc_proto, 0);
+
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	sk->sk_type = parent->sk_type;
+	sk->sk_protocol = parent->sk_protocol;
+	sk->sk_sndbuf = READ_ONCE(parent->sk_sndbuf);
+	sk->sk_rcvbuf = READ_ONCE(parent->sk_rcvbuf);
+	sk->sk_userlocks = parent->sk_userlocks;
+	sk->sk_bound_dev_if = READ_ONCE(parent->sk_bound_dev_if);
+	sk->sk_priority = READ_ONCE(parent->sk_priority);
+	sk->sk_mark = READ_ONCE(parent->sk_mark);
+	sk->sk_uid = parent->sk_uid;
+	afc_ksock_init(sk, core);
+	return sk;
+}
+
+/* A connection the user never accepted, or no longer holds: the kernel-side close. */
+void afk_sk_orphan(struct sock *sk)
+{
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	sock_orphan(sk);
 }
 
 int afk_proto_register(void)
@@ -261,7 +397,8 @@ int afk_family_register(int family)
 {
 	afc_pf.family = family;
 	afc_dgram_ops.family = family;
-	afc_bare_ops.family = family;
+	afc_stream_ops.family = family;
+	afc_seqpacket_ops.family = family;
 	return sock_register(&afc_pf);
 }
 
@@ -295,6 +432,16 @@ int afk_sk_reuse(const struct sock *sk)
 int afk_sk_bound_dev_if(const struct sock *sk)
 {
 	return READ_ONCE(sk->sk_bound_dev_if);
+}
+
+long afk_sk_linger(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_LINGER) ? (long)READ_ONCE(sk->sk_lingertime) : -1;
+}
+
+int afk_sk_rcvlowat(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_rcvlowat);
 }
 
 void afk_sk_drops_inc(struct sock *sk)
@@ -355,8 +502,12 @@ void afk_sk_state_change(struct sock *sk)
 
 void afk_sk_set_nospace(struct sock *sk)
 {
+	struct socket *sock = READ_ONCE(sk->sk_socket);
+
+	if (!sock)
+		return;			/* a child not accepted yet, or an orphan */
 	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
-	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	set_bit(SOCK_NOSPACE, &sock->flags);
 }
 
 int afk_sk_capable_bind(const struct sock *sk)
@@ -529,4 +680,133 @@ int afk_rq_empty(const struct sock *sk)
 void afk_rq_purge(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
+}
+
+/* ---- connections: timer, clock, queues, accept queue ------------------------------------- */
+
+static void afk_timer_fn(struct timer_list *t)
+{
+	struct afc_ksock *k = from_timer(k, t, timer);
+
+	afc_conn_timer(k->core);
+	sock_put(&k->sk);		/* the reference afk_timer_arm took */
+}
+
+/* As sk_reset_timer(): a pending timer holds the sock. */
+void afk_timer_arm(struct sock *sk, unsigned long delay_ms)
+{
+	struct afc_ksock *k = afc_ksock(sk);
+
+	if (!mod_timer(&k->timer, jiffies + msecs_to_jiffies(delay_ms)))
+		sock_hold(sk);
+}
+
+void afk_timer_cancel(struct sock *sk)
+{
+	if (del_timer(&afc_ksock(sk)->timer))
+		__sock_put(sk);
+}
+
+unsigned long long afk_now_ms(void)
+{
+	return jiffies64_to_msecs(get_jiffies_64());
+}
+
+void afk_sk_hold(struct sock *sk)
+{
+	sock_hold(sk);
+}
+
+void afk_sk_put(struct sock *sk)
+{
+	sock_put(sk);
+}
+
+int afk_somaxconn(const struct sock *sk)
+{
+	return READ_ONCE(sock_net(sk)->core.sysctl_somaxconn);
+}
+
+void afk_acceptq_lock(struct sock *sk)
+{
+	spin_lock_bh(&afc_ksock(sk)->acceptq_lock);
+}
+
+void afk_acceptq_unlock(struct sock *sk)
+{
+	spin_unlock_bh(&afc_ksock(sk)->acceptq_lock);
+}
+
+int afk_sk_dead(const struct sock *sk)
+{
+	return sock_flag(sk, SOCK_DEAD);
+}
+
+static struct sk_buff_head *afk_q(struct sock *sk, enum afc_queue q)
+{
+	switch (q) {
+	case AFC_Q_RECEIVE:
+		return &sk->sk_receive_queue;
+	case AFC_Q_WRITE:
+		return &sk->sk_write_queue;
+	default:
+		return &afc_ksock(sk)->ooo;
+	}
+}
+
+/*
+ * The queues change only in the socket's own context (its owner, or softirq while nobody owns
+ * it); the receive queue's lock is still taken because poll and SIOCINQ peek at it.
+ */
+void afk_q_tail(struct sock *sk, enum afc_queue q, struct sk_buff *skb)
+{
+	if (q == AFC_Q_RECEIVE)
+		afk_rq_tail(sk, skb);
+	else
+		__skb_queue_tail(afk_q(sk, q), skb);
+}
+
+void afk_q_insert_before(struct sock *sk, enum afc_queue q, struct sk_buff *next,
+			 struct sk_buff *skb)
+{
+	__skb_queue_before(afk_q(sk, q), next, skb);
+}
+
+struct sk_buff *afk_q_peek(struct sock *sk, enum afc_queue q)
+{
+	return skb_peek(afk_q(sk, q));
+}
+
+struct sk_buff *afk_q_next(struct sock *sk, enum afc_queue q, struct sk_buff *skb)
+{
+	return skb_peek_next(skb, afk_q(sk, q));
+}
+
+void afk_q_unlink(struct sock *sk, enum afc_queue q, struct sk_buff *skb)
+{
+	if (q == AFC_Q_RECEIVE)
+		skb_unlink(skb, afk_q(sk, q));
+	else
+		__skb_unlink(skb, afk_q(sk, q));
+}
+
+void afk_q_purge(struct sock *sk, enum afc_queue q)
+{
+	if (q == AFC_Q_RECEIVE)
+		skb_queue_purge(afk_q(sk, q));
+	else
+		__skb_queue_purge(afk_q(sk, q));
+}
+
+unsigned int afk_q_len(struct sock *sk, enum afc_queue q)
+{
+	return skb_queue_len_lockless(afk_q(sk, q));
+}
+
+static siphash_key_t afk_seq_key __read_mostly;
+
+unsigned int afk_secure_seq(unsigned int a, unsigned int b, unsigned int c)
+{
+	net_get_random_once(&afk_seq_key, sizeof(afk_seq_key));
+	return siphash_3u32(a, b, c, &afk_seq_key) + (u32)(ktime_get_real_ns() >> 6);
 }

@@ -49,13 +49,13 @@ static inline long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void ns_enter(int ns)
+static inline void ns_enter(int ns)
 {
 	ASSERT_EQ(setns(ns, CLONE_NEWNET), 0);
 }
 
 /* Writes value to a sysctl of the current namespace, if the kernel has it. */
-static void ns_sysctl(const char *path, const char *value)
+static inline void ns_sysctl(const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
@@ -66,7 +66,7 @@ static void ns_sysctl(const char *path, const char *value)
 }
 
 /* A new network namespace; the caller is left in it. */
-static int ns_new(void)
+static inline int ns_new(void)
 {
 	int ns;
 
@@ -87,7 +87,7 @@ static int ns_new(void)
  * did not exit).  Its output goes to the KTAP stream as diagnostic lines.
  */
 __attribute__((format(printf, 2, 3)))
-static int ns_run(int ns, const char *fmt, ...)
+static inline int ns_run(int ns, const char *fmt, ...)
 {
 	char cmd[512], line[256];
 	int pipefd[2], status;
@@ -120,7 +120,7 @@ static int ns_run(int ns, const char *fmt, ...)
 }
 
 /* A device ioctl on link l in its namespace; returns the ioctl's result. */
-static int link_ioctl(const struct link *l, unsigned long req, struct ifreq *ifr)
+static inline int link_ioctl(const struct link *l, unsigned long req, struct ifreq *ifr)
 {
 	int fd, ret, err;
 
@@ -136,7 +136,7 @@ static int link_ioctl(const struct link *l, unsigned long req, struct ifreq *ifr
 }
 
 /* ifconfig up / down: the same dev_change_flags() as `ip link set dev up|down`. */
-static void link_set_up(const struct link *l, bool up)
+static inline void link_set_up(const struct link *l, bool up)
 {
 	struct ifreq ifr = { 0 };
 
@@ -148,7 +148,7 @@ static void link_set_up(const struct link *l, bool up)
 	ASSERT_EQ(link_ioctl(l, SIOCSIFFLAGS, &ifr), 0);
 }
 
-static void link_set_mtu(struct link *l, int mtu)
+static inline void link_set_mtu(struct link *l, int mtu)
 {
 	struct ifreq ifr = { .ifr_mtu = mtu };
 
@@ -157,14 +157,14 @@ static void link_set_mtu(struct link *l, int mtu)
 }
 
 /* Does a device of that name exist in l's namespace? */
-static bool link_exists(const struct link *l)
+static inline bool link_exists(const struct link *l)
 {
 	struct ifreq ifr = { 0 };
 
 	return link_ioctl(l, SIOCGIFINDEX, &ifr) == 0;
 }
 
-static void link_info(struct link *l)
+static inline void link_info(struct link *l)
 {
 	struct ifreq ifr = { 0 };
 
@@ -180,7 +180,7 @@ static void link_info(struct link *l)
  * A raw AF_PACKET socket on link l: it sends whole Ethernet frames out of l with send() and
  * receives l's incoming frames of EtherType proto (none when proto is 0).
  */
-static int packet_socket(const struct link *l, unsigned short proto)
+static inline int packet_socket(const struct link *l, unsigned short proto)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -197,7 +197,7 @@ static int packet_socket(const struct link *l, unsigned short proto)
 }
 
 /* Writes an Ethernet header from `from` to `to` into f; returns its length. */
-static size_t eth_header(unsigned char *f, const struct link *from, const struct link *to,
+static inline size_t eth_header(unsigned char *f, const struct link *from, const struct link *to,
 			 unsigned short ethertype)
 {
 	struct ethhdr *eth = (struct ethhdr *)f;
@@ -213,7 +213,7 @@ static size_t eth_header(unsigned char *f, const struct link *from, const struct
  * asynchronously (linkwatch) after the link comes up, and until then frames are dropped; the
  * probes use their own EtherType, which af_custom never sees.
  */
-static void link_wait_ready(const struct link *from, const struct link *to)
+static inline void link_wait_ready(const struct link *from, const struct link *to)
 {
 	unsigned char frame[ETH_ZLEN] = { 0 };
 	int tx = packet_socket(from, 0), rx = packet_socket(to, NS_PROBE_ETHERTYPE);
@@ -236,7 +236,7 @@ static void link_wait_ready(const struct link *from, const struct link *to)
  * namespaces may be the same), brings both ends up, fills in their ifindex, MAC and MTU, and
  * returns once frames cross in both directions.
  */
-static void veth_add(struct link *a, struct link *b)
+static inline void veth_add(struct link *a, struct link *b)
 {
 	ASSERT_EQ(ns_run(a->ns, NS_IP " link add %s type veth peer name %s netns /proc/%d/fd/%d",
 			 a->name, b->name, (int)getpid(), b->ns), 0);
@@ -249,7 +249,7 @@ static void veth_add(struct link *a, struct link *b)
 }
 
 /* Two new namespaces joined by a veth pair: a is veth0 in the first, b veth1 in the second. */
-static void veth_pair(struct link *a, struct link *b)
+static inline void veth_pair(struct link *a, struct link *b)
 {
 	*a = (struct link){ .ns = ns_new(), .name = "veth0" };
 	*b = (struct link){ .ns = ns_new(), .name = "veth1" };

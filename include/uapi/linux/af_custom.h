@@ -21,6 +21,12 @@
 /* setsockopt()/getsockopt() level for af_custom's own options. */
 #define SOL_CUSTOM		290
 
+/* SOL_CUSTOM options of SOCK_STREAM and SOCK_SEQPACKET sockets (int values). */
+#define AF_CUSTOM_SYNCNT	1	/* connection request retries (TCP_SYNCNT), 1..127 */
+#define AF_CUSTOM_USER_TIMEOUT	2	/* ms unacknowledged data may wait before ETIMEDOUT
+					   (TCP_USER_TIMEOUT); 0 = the retry limit */
+#define AF_CUSTOM_MAXSEG	3	/* read-only: payload bytes per frame of the connection */
+
 /* Default EtherType: IEEE 802 local experimental EtherType 1. */
 #define AF_CUSTOM_ETHERTYPE	0x88B5
 

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Sending on a connection (the seeds' tcp_write / tcp_send_skb / tcp_do_retransmit): data is
+// cut into segments of at most the MSS as it is written, each queued on the socket's write
+// queue with its sequence number and charged to the send buffer until acknowledged.  What the
+// peer's window allows is sent as a copy (afk_skb_tx_copy) with the header pushed in front, so
+// the original stays queued for retransmission.  Every segment acknowledges what we received
+// and advertises our receive window (the seeds' sock_rspace arithmetic, see rcv_window).
+#include "conn.h"
+#include "guards.h"
+
+namespace afc {
+namespace {
+
+// The first segment not sent yet, or nullptr.  Segments are in sequence order, and the ones in
+// flight precede it; acknowledged ones were freed from the front.
+struct sk_buff *send_head(Socket *s)
+{
+	struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE);
+
+	while (skb && before(tx_seg(skb)->seq, s->conn.snd_nxt))
+		skb = afk_q_next(s->sk, AFC_Q_WRITE, skb);
+	return skb;
+}
+
+// Hand a frame (header pushed) to the connection's device; it is consumed either way.
+void xmit(struct net *net, int ifindex, struct sk_buff *skb, const unsigned char *mac,
+	  const struct sock *sk, unsigned int payload)
+{
+	DevRef dev(afk_dev_get(net, ifindex));
+	struct afc_link l;
+
+	if (!dev) {
+		afk_skb_free(skb);
+		return;
+	}
+	afk_dev_link_of(dev.get(), &l);
+	if (!link_usable(l) || !l.running || afk_skb_cow_head(skb, l.headroom)) {
+		afk_skb_free(skb);
+		return;
+	}
+	if (sk)
+		afk_skb_tx_mark(skb, sk);
+	if (afk_dev_hard_header(skb, dev.get(), afc_ethertype(), mac) < 0) {
+		afk_skb_free(skb);
+		return;
+	}
+	if (afk_dev_xmit(skb) == 0) {
+		Net *n = net_of(net);
+		count(n, AFC_STAT_TX_FRAMES);
+		count(n, AFC_STAT_TX_BYTES, payload);
+	}
+}
+
+// Headroom for our header and the largest link header: control frames and segments alike.
+constexpr unsigned int kHeadroom = 128;
+
+// Push and fill our header in front of @skb's @len payload bytes, and send it.
+void transmit(Socket *s, struct sk_buff *skb, unsigned char flags, unsigned int seq,
+	      unsigned int len)
+{
+	Conn &c = s->conn;
+	unsigned char *h = afk_skb_push(skb, AFC_WIRE_HLEN);
+	struct afc_wire_hdr w = {};
+
+	w.type = rx_wire_type(s);
+	w.flags = flags;
+	w.sport = s->port;
+	w.dport = s->peer.port;
+	w.len = static_cast<unsigned short>(len);
+	w.seq = seq;
+	if (flags & AFC_WIRE_ACK) {
+		w.ack = c.rcv_nxt;
+		w.window = rcv_window(s);
+		c.rcv_adv = c.rcv_nxt + w.window;
+	}
+	afc_wire_build(&w, h);
+	xmit(s->net, c.tx_ifindex, skb, s->peer.mac, s->sk, len);
+}
+
+// Transmit a queued segment: a copy goes out, the original stays for retransmission.
+void send_seg(Socket *s, struct sk_buff *skb)
+{
+	TxSeg *t = tx_seg(skb);
+	struct sk_buff *copy = afk_skb_tx_copy(skb);
+
+	t->sent++;
+	t->sent_ms = now_ms();
+	if (!copy) {
+		count_drop(net_of(s->net), AFC_DROP_NOMEM);	// the timer sends it again
+		return;
+	}
+	transmit(s, copy, AFC_WIRE_ACK | (t->flags & (AFC_WIRE_FIN | AFC_WIRE_EOR)), t->seq, t->len);
+}
+
+} // namespace
+
+unsigned int conn_mss(int mtu)
+{
+	unsigned int mss = mtu > AFC_WIRE_HLEN ? mtu - AFC_WIRE_HLEN : 0;
+	return mss > 0xffff ? 0xffff : mss;
+}
+
+// The window to advertise: the seeds' sock_rspace (half the free receive buffer less a
+// minimum window), never pulling back the right edge already advertised.
+unsigned int rcv_window(const Socket *s)
+{
+	long space = afc_sock_rspace(s);
+	unsigned int win = space > 0 ? static_cast<unsigned int>(space) : 0;
+	const Conn &c = s->conn;
+
+	if (after(c.rcv_adv, c.rcv_nxt) && c.rcv_adv - c.rcv_nxt > win)
+		win = c.rcv_adv - c.rcv_nxt;
+	return win;
+}
+
+// Queue @skb (data at its @len payload bytes, headroom reserved) at the end of the stream.
+int conn_queue(Socket *s, struct sk_buff *skb, unsigned int len, unsigned char flags)
+{
+	Conn &c = s->conn;
+	TxSeg *t = tx_seg(skb);
+
+	t->seq = c.write_seq;
+	t->len = static_cast<unsigned short>(len);
+	t->flags = flags;
+	t->sent = 0;
+	t->sent_ms = 0;
+	c.write_seq = seg_end(t);
+	afk_q_tail(s->sk, AFC_Q_WRITE, skb);
+	return 0;
+}
+
+// Our FIN: a segment of its own at the end of the write queue (so it is retransmitted like
+// data).  Without memory for it, the timer's next pass or the caller's retry sends it.
+void conn_queue_fin(Socket *s)
+{
+	if (s->conn.fin_queued)
+		return;
+	struct sk_buff *skb = afc_sock_wmalloc(s, kHeadroom, 1, AFC_GFP_ATOMIC);
+	if (!skb)
+		return;
+	afk_skb_reserve(skb, kHeadroom);
+	s->conn.fin_queued = true;
+	conn_queue(s, skb, 0, AFC_WIRE_FIN);
+}
+
+// Send every queued segment the peer's window allows; a segment that does not fit waits for
+// the window (the timer probes a zero window).
+void conn_push(Socket *s)
+{
+	Conn &c = s->conn;
+	bool sent = false;
+
+	while (struct sk_buff *skb = send_head(s)) {
+		TxSeg *t = tx_seg(skb);
+		if (after(seg_end(t), c.snd_right) && !(t->len == 0 && c.snd_nxt == c.snd_right))
+			break;
+		send_seg(s, skb);
+		c.snd_nxt = seg_end(t);
+		sent = true;
+	}
+	if (!c.timer_due && (sent || send_head(s)))
+		timer_set(s, rto_backed_off(s));
+}
+
+bool conn_retransmit(Socket *s)
+{
+	struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE);
+
+	if (!skb || !before(tx_seg(skb)->seq, s->conn.snd_nxt))
+		return false;
+	send_seg(s, skb);
+	s->conn.retrans++;
+	count(net_of(s->net), AFC_STAT_SEGS_RETRANS);
+	return true;
+}
+
+// The window is closed and nothing is in flight: send the next segment anyway.  The peer drops
+// it if it still has no room, and its acknowledgement tells the window.
+void conn_probe(Socket *s)
+{
+	struct sk_buff *skb = send_head(s);
+
+	if (!skb)
+		return;
+	send_seg(s, skb);
+	s->conn.snd_nxt = seg_end(tx_seg(skb));
+	count(net_of(s->net), AFC_STAT_WINDOW_PROBES);
+}
+
+// A segment without data: SYN, SYN|ACK, ACK, RST (RST|ACK when we know what to acknowledge).
+void send_control(Socket *s, unsigned char flags)
+{
+	Conn &c = s->conn;
+	struct sk_buff *skb = afk_skb_alloc(kHeadroom, AFC_GFP_ATOMIC);
+
+	if (!skb) {
+		count_drop(net_of(s->net), AFC_DROP_NOMEM);
+		return;
+	}
+	afk_skb_reserve(skb, kHeadroom);
+	unsigned int seq = (flags & AFC_WIRE_SYN) ? c.iss : c.snd_nxt;
+	if ((flags & AFC_WIRE_RST) && conn_synchronized(c.state))
+		flags |= AFC_WIRE_ACK;
+	if (flags & AFC_WIRE_RST)
+		count(net_of(s->net), AFC_STAT_RESETS_SENT);
+	transmit(s, skb, flags, seq, 0);
+}
+
+void conn_ack_sent(Socket *s)
+{
+	send_control(s, AFC_WIRE_ACK);
+}
+
+// A segment that belongs to no connection gets a reset (never a reset for a reset): RFC 793's
+// rule: with ACK, seq = its ack; without, RST|ACK acknowledging it.
+void send_reset_for(struct net *net, int type, const RxMeta *m, unsigned short dport,
+		    unsigned int len)
+{
+	if (m->flags & AFC_WIRE_RST)
+		return;
+	struct sk_buff *skb = afk_skb_alloc(kHeadroom, AFC_GFP_ATOMIC);
+	if (!skb)
+		return;
+	afk_skb_reserve(skb, kHeadroom);
+	unsigned char *h = afk_skb_push(skb, AFC_WIRE_HLEN);
+	struct afc_wire_hdr w = {};
+	w.type = static_cast<unsigned char>(type);
+	w.sport = dport;
+	w.dport = m->sport;
+	if (m->flags & AFC_WIRE_ACK) {
+		w.flags = AFC_WIRE_RST;
+		w.seq = m->ack;
+	} else {
+		w.flags = AFC_WIRE_RST | AFC_WIRE_ACK;
+		w.ack = seg_end(m, len);
+	}
+	afc_wire_build(&w, h);
+	count(net_of(net), AFC_STAT_RESETS_SENT);
+	xmit(net, m->ifindex, skb, m->mac, nullptr, 0);
+}
+
+// The peer acknowledged everything before @ack: free those segments, take an RTT sample from
+// the first if it was sent once (Karn's rule).
+void tx_clean(Socket *s, unsigned int ack)
+{
+	bool sampled = false;
+
+	while (struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE)) {
+		TxSeg *t = tx_seg(skb);
+		if (after(seg_end(t), ack))
+			break;
+		if (!sampled && t->sent == 1) {
+			rtt_sample(s, static_cast<unsigned int>(now_ms() - t->sent_ms));
+			sampled = true;
+		}
+		afk_q_unlink(s->sk, AFC_Q_WRITE, skb);
+		afk_skb_consume(skb);		// uncharges the send buffer, wakes writers
+	}
+}
+
+} // namespace afc

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The connection state machine (the seeds' tcp_rcv; RFC 793's "segment arrives"), for a segment
+// that reached a socket's context (softirq while nobody owns it, or the owner's release_sock
+// feeding the back_log).  Documentation/connections.rst draws it.  Listening sockets never get
+// here: connection requests are taken in afc_rx (listen.cc).
+//
+//   CLOSED      --connect/SYN-->              SYN_SENT
+//   SYN_SENT    <--SYN|ACK / ACK-->           ESTABLISHED
+//   (listener)  <--SYN / SYN|ACK-->           SYN_RECV (child)  <--ACK-->  ESTABLISHED
+//   ESTABLISHED --close/FIN-->  FIN_WAIT1  <--ACK--  FIN_WAIT2  <--FIN / ACK-->  TIME_WAIT
+//   FIN_WAIT1   <--FIN / ACK-->  CLOSING   <--ACK-->  TIME_WAIT  --2 s-->  CLOSED
+//   ESTABLISHED <--FIN / ACK-->  CLOSE_WAIT --close/FIN-->  LAST_ACK  <--ACK-->  CLOSED
+//   any         <--RST (in window)-->  CLOSED (ECONNRESET; ECONNREFUSED in SYN_SENT)
+//
+// Off-path protection: a segment must fall within the receive window, a RST must carry exactly
+// rcv_nxt (one merely in the window is answered by an acknowledgement, as RFC 5961's challenge
+// ACK), and an acknowledgement beyond snd_nxt is ignored; each is counted.
+#include "conn.h"
+#include "guards.h"
+
+namespace afc {
+namespace {
+
+#define AFC_STATE_NAME(name) #name,
+const char *const state_names[] = { AFC_CONN_STATE_LIST(AFC_STATE_NAME) };
+#undef AFC_STATE_NAME
+
+// Is [seq, seq + len) (or seq itself for an empty segment) within what we accept?
+bool in_window(const Socket *s, unsigned int seq, unsigned int len)
+{
+	const Conn &c = s->conn;
+	unsigned int right = c.rcv_adv;
+	unsigned int room = rcv_window(s);
+
+	if (before(right, c.rcv_nxt + room))
+		right = c.rcv_nxt + room;
+	if (!len)
+		return !before(seq, c.rcv_nxt) ? !after(seq, right) : false;
+	// Some byte of the segment is new and within the window.
+	return before(seq, right) && after(seq + len, c.rcv_nxt);
+}
+
+// The peer acknowledged @ack with window @win.  False when the segment must go no further.
+bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
+{
+	Conn &c = s->conn;
+
+	if (after(ack, c.snd_nxt)) {		// acknowledges what we never sent
+		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+		conn_ack_sent(s);
+		return false;
+	}
+	if (before(ack, c.snd_una))		// old: still carries data
+		return true;
+	unsigned int right = ack + win;
+	if (after(ack, c.snd_una)) {
+		tx_clean(s, ack);
+		c.snd_una = ack;
+		c.dupacks = 0;
+		rto_reset(s);
+		if (c.snd_una == c.snd_nxt)
+			timer_clear(s);
+		else
+			timer_set(s, rto_backed_off(s));
+	} else if (!len && c.snd_una != c.snd_nxt && right == c.snd_right) {
+		// Three duplicate acknowledgements: the first unacknowledged segment was lost.
+		if (++c.dupacks == 3)
+			conn_retransmit(s);
+	}
+	c.snd_right = right;
+	// A closed window answered: the peer is alive, probing goes on without counting.
+	if (!win && c.snd_una == c.snd_nxt) {
+		c.retries = 0;
+		c.loss_since = 0;
+	}
+	if (!afk_sk_dead(s->sk) && afc::send_room(s))
+		afk_sk_write_space(s->sk);
+	return true;
+}
+
+// Our FIN was acknowledged (snd_una reached write_seq after queueing it).
+void fin_acked(Socket *s)
+{
+	Conn &c = s->conn;
+
+	switch (c.state) {
+	case State::FIN_WAIT1:
+		set_state(s, State::FIN_WAIT2);
+		if (afk_sk_dead(s->sk))
+			timer_set(s, kFinWait2Ms);
+		break;
+	case State::CLOSING:
+		set_state(s, State::TIME_WAIT);
+		timer_set(s, kTimeWaitMs);
+		break;
+	case State::LAST_ACK:
+		conn_done(s);
+		break;
+	default:
+		break;
+	}
+}
+
+void syn_sent_rcv(Socket *s, struct sk_buff *skb)
+{
+	Conn &c = s->conn;
+	RxMeta *m = rx_meta(skb);
+	bool ack = m->flags & AFC_WIRE_ACK;
+
+	if (ack && m->ack != c.iss + 1) {
+		if (!(m->flags & AFC_WIRE_RST))
+			send_reset_for(s->net, rx_wire_type(s), m, s->port, afk_skb_len(skb));
+		return;
+	}
+	if (m->flags & AFC_WIRE_RST) {
+		if (ack) {
+			count(net_of(s->net), AFC_STAT_CONN_REFUSED);
+			conn_reset(s, AFC_ECONNREFUSED);
+		}
+		return;
+	}
+	if (!(m->flags & AFC_WIRE_SYN) || !ack)
+		return;				// simultaneous open is not supported
+	c.irs = m->seq;
+	c.rcv_nxt = m->seq + 1;
+	c.rcv_adv = c.rcv_nxt;
+	c.snd_una = m->ack;
+	c.snd_right = m->ack + m->window;
+	rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
+	rto_reset(s);
+	timer_clear(s);
+	set_state(s, State::ESTABLISHED);
+	count(net_of(s->net), AFC_STAT_CONN_OPENED);
+	conn_ack_sent(s);
+	conn_push(s);
+}
+
+} // namespace
+
+bool conn_synchronized(State st)
+{
+	return st != State::CLOSED && st != State::LISTEN && st != State::SYN_SENT &&
+	       st != State::SYN_RECV;
+}
+
+unsigned char rx_wire_type(const Socket *s)
+{
+	return s->type == AFC_SOCK_STREAM ? AFC_WIRE_STREAM : AFC_WIRE_SEQPACKET;
+}
+
+void set_state(Socket *s, State st)
+{
+	s->conn.state = st;
+	if (!afk_sk_dead(s->sk))
+		afk_sk_state_change(s->sk);
+}
+
+// The connection is gone: leave the tables and queues, give back the protocol's references.
+// Safe to call more than once.  The caller holds a reference of its own.
+void conn_done(Socket *s)
+{
+	Conn &c = s->conn;
+
+	c.state = State::CLOSED;
+	timer_clear(s);
+	port_unbind(s);
+	afk_q_purge(s->sk, AFC_Q_WRITE);
+	afk_q_purge(s->sk, AFC_Q_OOO);
+	s->shutdown.store(AFC_SHUTDOWN_MASK);
+	if (c.parent)
+		child_unlink(s);		// drops the accept queue's reference
+	if (c.held) {
+		c.held = false;
+		afk_sk_put(s->sk);
+	}
+	if (!afk_sk_dead(s->sk))
+		afk_sk_state_change(s->sk);
+}
+
+// Abort with @err for the user (0: none, e.g. after close).
+void conn_reset(Socket *s, int err)
+{
+	if (err && !afk_sk_dead(s->sk))
+		afk_sk_err_report(s->sk, err);
+	if (err == AFC_ECONNRESET)
+		count(net_of(s->net), AFC_STAT_CONN_RESET);
+	if (err == AFC_ETIMEDOUT)
+		count(net_of(s->net), AFC_STAT_CONN_TIMEDOUT);
+	conn_done(s);
+}
+
+// A segment for @s, data at its payload (rx_meta holds the header).
+void conn_rcv(Socket *s, struct sk_buff *skb)
+{
+	Conn &c = s->conn;
+	SkbPtr seg(skb);
+	RxMeta *m = rx_meta(skb);
+	unsigned int len = afk_skb_len(skb);
+
+	switch (c.state) {
+	case State::CLOSED:
+	case State::LISTEN:
+		send_reset_for(s->net, rx_wire_type(s), m, s->port, len);
+		return;
+	case State::SYN_SENT:
+		syn_sent_rcv(s, skb);
+		return;
+	default:
+		break;
+	}
+
+	// A SYN again in SYN_RECV: the SYN|ACK was lost; send it again.
+	if (c.state == State::SYN_RECV && (m->flags & AFC_WIRE_SYN) && m->seq == c.irs) {
+		send_control(s, AFC_WIRE_SYN | AFC_WIRE_ACK);
+		return;
+	}
+	if (!in_window(s, m->seq, len + ((m->flags & AFC_WIRE_FIN) ? 1 : 0))) {
+		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+		if (!(m->flags & AFC_WIRE_RST))
+			conn_ack_sent(s);	// tells a confused peer where we are
+		return;
+	}
+	if (m->flags & AFC_WIRE_RST) {
+		if (m->seq != c.rcv_nxt) {	// in the window but not exact: challenge
+			count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+			conn_ack_sent(s);
+			return;
+		}
+		conn_reset(s, c.state == State::SYN_RECV ? 0 : AFC_ECONNRESET);
+		return;
+	}
+	if (m->flags & AFC_WIRE_SYN) {		// a SYN in a synchronized state: challenge
+		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+		conn_ack_sent(s);
+		return;
+	}
+	if (!(m->flags & AFC_WIRE_ACK))
+		return;
+
+	if (c.state == State::SYN_RECV) {
+		if (m->ack != c.iss + 1) {
+			send_reset_for(s->net, rx_wire_type(s), m, s->port, len);
+			return;
+		}
+		c.snd_una = m->ack;
+		c.snd_right = m->ack + m->window;
+		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
+		rto_reset(s);
+		timer_clear(s);
+		set_state(s, State::ESTABLISHED);
+		child_established(s);
+	}
+	if (!ack_rcv(s, m->ack, m->window, len))
+		return;
+	if (c.fin_queued && c.snd_una == c.write_seq)
+		fin_acked(s);
+	if (c.state == State::CLOSED)
+		return;
+
+	if (len || (m->flags & AFC_WIRE_FIN)) {
+		if (c.fin_rcvd || c.state == State::TIME_WAIT) {
+			conn_ack_sent(s);	// a retransmitted FIN: acknowledge it again
+			if (c.state == State::TIME_WAIT)
+				timer_set(s, kTimeWaitMs);
+			return;
+		}
+		conn_data(s, seg.release());
+	}
+	conn_push(s);
+}
+
+} // namespace afc
+
+extern "C" const char *afc_conn_state_name(const struct afc_sock *s)
+{
+	return afc::state_names[static_cast<int>(s->conn.state)];
+}
