@@ -19,13 +19,17 @@ struct afc_net {
 	afc_net(const afc_net &) = delete;
 	afc_net &operator=(const afc_net &) = delete;
 
-	static constexpr unsigned int kSockBuckets = 256;
-	static constexpr unsigned int kPortBuckets = 512;
-	static constexpr unsigned int kRxBuckets = 512;
-	static constexpr unsigned int kPorts = 65536;
-	static constexpr unsigned int kWordBits = 8 * sizeof(unsigned long);
-	static constexpr unsigned short kEphemeralLo = 49152;
-	static constexpr unsigned short kEphemeralHi = 65535;
+	// Enumerators, not static constexpr members: those are inline variables, which -fno-weak
+	// (Kbuild) cannot give one copy.
+	enum : unsigned int {
+		kSockBuckets = 256,
+		kPortBuckets = 512,
+		kRxBuckets = 512,
+		kPorts = 65536,
+		kWordBits = 8 * sizeof(unsigned long),
+		kEphemeralLo = 49152,
+		kEphemeralHi = 65535,
+	};
 
 	struct net *const net;
 	const unsigned int seed;	// hash seed: a user cannot aim sockets at one bucket
