@@ -383,6 +383,17 @@ int afc_conn_shutdown(struct afc_sock *s, int how);
 int afc_conn_ioctl(struct afc_sock *s, unsigned int cmd, long *value);
 void afc_conn_timer(struct afc_sock *s);		/* the sock's timer fired (softirq) */
 const char *afc_conn_state_name(const struct afc_sock *s);
+/* A connection's numbers, for /proc and the KUnit suites. */
+struct afc_conn_info {
+	int state;			/* the index of the name afc_conn_state_name gives */
+	unsigned int iss, snd_una, snd_nxt, write_seq, snd_right;
+	unsigned int irs, rcv_nxt, rcv_adv;
+	unsigned int srtt, rttvar, rto, backoff, retries;
+	unsigned long retrans;
+	int children, backlog;		/* listeners */
+	unsigned int mss;
+};
+void afc_conn_info(const struct afc_sock *s, struct afc_conn_info *info);
 /* KUnit drives time by hand: while set, the core's clock reads @ms instead of jiffies. */
 void afc_clock_fake(int on, unsigned long long ms);
 

@@ -216,7 +216,8 @@ void listener_close(Socket *l)
 			afk_sk_hold(c->sk);
 		}
 		{
-			Owner own(c);
+			// Nobody owns a child before accept; softirq takes its slock.
+			SlockGuard g(c->sk);
 			if (c->conn.state != State::CLOSED)
 				send_control(c, AFC_WIRE_RST);
 			conn_done(c);		// unlinks it from the queue

@@ -276,3 +276,27 @@ extern "C" const char *afc_conn_state_name(const struct afc_sock *s)
 {
 	return afc::state_names[static_cast<int>(s->conn.state)];
 }
+
+extern "C" void afc_conn_info(const struct afc_sock *s, struct afc_conn_info *i)
+{
+	const afc::Conn &c = s->conn;
+
+	i->state = static_cast<int>(c.state);
+	i->iss = c.iss;
+	i->snd_una = c.snd_una;
+	i->snd_nxt = c.snd_nxt;
+	i->write_seq = c.write_seq;
+	i->snd_right = c.snd_right;
+	i->irs = c.irs;
+	i->rcv_nxt = c.rcv_nxt;
+	i->rcv_adv = c.rcv_adv;
+	i->srtt = c.srtt;
+	i->rttvar = c.rttvar;
+	i->rto = afc::rto_backed_off(s);
+	i->backoff = c.backoff;
+	i->retries = c.retries;
+	i->retrans = c.retrans;
+	i->children = c.children;
+	i->backlog = c.backlog;
+	i->mss = c.mss;
+}

@@ -54,9 +54,15 @@ static struct proto afc_proto = {
 	.obj_size = sizeof(struct afc_ksock),
 };
 
-/* Our own lockdep classes: the family number may be one whose kernel name is unrelated. */
+/*
+ * Our own lockdep classes: the family number may be one whose kernel name is unrelated.
+ * Connected sockets' slocks are a class of their own: the namespace lock may be taken under
+ * them (hashing), while a datagram's slock is taken under the namespace lock (fan-out).
+ */
 static struct lock_class_key afc_slock_key;
 static struct lock_class_key afc_sk_lock_key;
+static struct lock_class_key afc_conn_slock_key;
+static struct lock_class_key afc_conn_sk_lock_key;
 #ifdef CONFIG_LOCKDEP
 static struct lock_class_key afc_owner_key;
 #endif
@@ -306,8 +312,12 @@ static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
 {
 	struct afc_ksock *k = afc_ksock(sk);
 
-	sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
-				      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
+	if (sk->sk_type == SOCK_DGRAM)
+		sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
+					      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
+	else
+		sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM-conn", &afc_conn_slock_key,
+					      "sk_lock-AF_CUSTOM-conn", &afc_conn_sk_lock_key);
 	k->core = core;
 	k->back_log = NULL;
 	k->back_log_tail = NULL;
