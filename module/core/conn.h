@@ -135,6 +135,9 @@ int conn_getsockopt(Socket *s, int optname, int *value);
 void timer_set(Socket *s, unsigned int ms);
 void timer_clear(Socket *s);
 void timer_fire(Socket *s);				// the socket's context
+// A device event for a connected socket (the notifier; namespace lock held): an unregistered
+// device fails its connections, listeners bound to it get ENETDOWN.
+void conn_dev_event(Socket *s, int ifindex, bool unregister);
 void rtt_sample(Socket *s, unsigned int ms);
 void rto_reset(Socket *s);
 unsigned int rto_backed_off(const Socket *s);

@@ -54,6 +54,7 @@ struct Conn {
 	unsigned long long loss_since = 0;	// first unanswered retransmission
 	unsigned long long timer_due = 0;	// 0: not armed
 	bool timer_deferred = false;		// fired while owned: run at release
+	afc::Atomic<int> dev_gone;		// its device was unregistered: reset it
 
 	// Options.
 	unsigned int syncnt = 0, user_timeout = 0;

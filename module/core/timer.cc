@@ -103,6 +103,13 @@ void timer_fire(Socket *s)
 {
 	Conn &c = s->conn;
 
+	if (c.dev_gone.load()) {
+		c.dev_gone.store(0);
+		if (c.state != State::CLOSED && c.state != State::LISTEN) {
+			conn_reset(s, AFC_ENETDOWN);
+			return;
+		}
+	}
 	if (!c.timer_due)
 		return;
 	unsigned long long now = now_ms();
@@ -157,6 +164,24 @@ void timer_fire(Socket *s)
 		conn_probe(s);
 		backoff(s);
 	}
+}
+
+void conn_dev_event(Socket *s, int ifindex, bool unregister)
+{
+	Conn &c = s->conn;
+	State st = c.state;
+
+	if (st == State::LISTEN) {
+		if (s->ifindex == ifindex && unregister)
+			afk_sk_err_report(s->sk, AFC_ENETDOWN);
+		return;
+	}
+	// A connection that is not CLOSED holds a reference (its file, its listener's queue or
+	// the protocol's), so its timer may be armed from here.
+	if (!unregister || st == State::CLOSED || c.tx_ifindex != ifindex)
+		return;
+	c.dev_gone.store(1);
+	afk_timer_arm(s->sk, 0);
 }
 
 } // namespace afc

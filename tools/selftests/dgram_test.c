@@ -315,7 +315,8 @@ static unsigned long long sock_ino(int fd)
 static bool proc_sock_find(int ns, unsigned long long ino, struct proc_sock *ps)
 {
 	static const char header[] =
-		"sl type state ifindex lport peer pport tx_queue rx_queue backlog drops uid inode";
+		"sl type state ifindex lport peer pport tx_queue rx_queue backlog drops uid inode "
+		"retrans acceptq";
 	char line[512], words[512], *w = words;
 	bool found = false;
 	FILE *f;
