@@ -437,8 +437,12 @@ extern "C" long afc_conn_recvmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 			if (c.state == State::LISTEN)
 				return -AFC_ENOTCONN;
 			if (record) {
-				if (afc::records(s))
-					return afc::record_copy(s, msg, len, flags, msg_flags);
+				if (afc::records(s)) {
+					long n = afc::record_copy(s, msg, len, flags, msg_flags);
+					if (n >= 0 && !(flags & AFC_MSG_PEEK))
+						afc::rq_consumed(s);
+					return n;
+				}
 			} else if (!afk_rq_empty(s->sk)) {
 				long n = afc::stream_copy(s, msg, len - copied, flags);
 				if (n < 0)
