@@ -48,7 +48,6 @@ constexpr unsigned int kSynAckRetries = 5;
 constexpr unsigned int kMaxRetries = 12;	// data: then ETIMEDOUT (AF_CUSTOM_USER_TIMEOUT)
 constexpr unsigned int kTimeWaitMs = 2000;	// bounded: stray segments are absorbed, then gone
 constexpr unsigned int kFinWait2Ms = 10000;	// an orphan's wait for the peer's FIN
-constexpr unsigned int kMaxWindow = 16 << 20;	// the largest window advertised
 constexpr unsigned int kMaxRecord = 65536;	// SOCK_SEQPACKET's largest record
 
 // Sequence-number arithmetic, modulo 2^32.
