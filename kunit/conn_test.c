@@ -24,10 +24,12 @@ static struct afc_conn_info info_of(struct socket *sock)
 	return i;
 }
 
+static u8 wire_type = AFC_WIRE_STREAM;	/* the type of the frames a case sends */
+
 static struct afc_wire_hdr seg(u8 flags, unsigned int seq, unsigned int ack, unsigned int window)
 {
 	struct afc_wire_hdr h = {
-		.type = AFC_WIRE_STREAM, .flags = flags, .sport = PEER_PORT, .dport = LPORT,
+		.type = wire_type, .flags = flags, .sport = PEER_PORT, .dport = LPORT,
 		.seq = seq, .ack = ack, .window = window,
 	};
 
@@ -46,7 +48,7 @@ static struct afc_wire_hdr expect_sent(struct kunit *test, u8 flags)
 
 	KUNIT_ASSERT_NOT_NULL_MSG(test, afc_kunit_sent(test, &h), "no frame sent (want %#x)",
 				  flags);
-	KUNIT_EXPECT_EQ(test, h.type, AFC_WIRE_STREAM);
+	KUNIT_EXPECT_EQ(test, h.type, wire_type);
 	KUNIT_EXPECT_EQ(test, h.flags, flags);
 	return h;
 }
@@ -60,7 +62,8 @@ static void expect_nothing_sent(struct kunit *test)
 
 static struct socket *listening(struct kunit *test, int backlog)
 {
-	struct socket *l = afc_kunit_socket(test, SOCK_STREAM);
+	struct socket *l = afc_kunit_socket(test, wire_type == AFC_WIRE_STREAM ? SOCK_STREAM
+									   : SOCK_SEQPACKET);
 
 	KUNIT_ASSERT_EQ(test, afc_kunit_bind(l, LPORT, 0), 0);
 	KUNIT_ASSERT_EQ(test, kernel_listen(l, backlog), 0);
@@ -351,10 +354,41 @@ static void allocation_failure_on_a_request_leaves_no_child(struct kunit *test)
 	expect_sent(test, AFC_WIRE_SYN | AFC_WIRE_ACK);
 }
 
+/* A record in two segments arriving out of order is reassembled and read whole, with EOR. */
+static void seqpacket_record_reassembled_from_out_of_order_segments(struct kunit *test)
+{
+	struct socket *l, *c;
+	unsigned int iss, base = PEER_ISS + 1;
+	char buf[64];
+	struct kvec v = { buf, sizeof(buf) };
+	struct msghdr msg = {};
+
+	wire_type = AFC_WIRE_SEQPACKET;
+	l = listening(test, 4);
+	c = handshake(test, l, &iss);
+	rx_seg(test, seg(AFC_WIRE_ACK | AFC_WIRE_EOR, base + 10, iss + 1, 65536), 10, 'b');
+	expect_sent(test, AFC_WIRE_ACK);
+	/* Half a record is no record: nothing to read yet. */
+	KUNIT_EXPECT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 65536), 10, 'a');
+	expect_sent(test, AFC_WIRE_ACK);
+	rx_seg(test, seg(AFC_WIRE_ACK | AFC_WIRE_EOR, base + 20, iss + 1, 65536), 5, 'c');
+	expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_ASSERT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), 20);
+	KUNIT_EXPECT_TRUE(test, msg.msg_flags & MSG_EOR);
+	KUNIT_EXPECT_EQ(test, buf[0], 'a');
+	KUNIT_EXPECT_EQ(test, buf[19], 'b');
+	/* A short read takes the head of the next record and discards the rest. */
+	KUNIT_ASSERT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, 2, MSG_DONTWAIT), 2);
+	KUNIT_EXPECT_TRUE(test, msg.msg_flags & MSG_TRUNC);
+	KUNIT_EXPECT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+}
+
 static void conn_exit(struct kunit *test)
 {
 	afc_clock_fake(0, 0);
 	afc_fail_allocs(0);
+	wire_type = AFC_WIRE_STREAM;
 }
 
 static struct kunit_case conn_cases[] = {
@@ -369,6 +403,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(zero_window_is_probed_and_reopens),
 	KUNIT_CASE(orderly_close_goes_through_fin_wait_and_time_wait),
 	KUNIT_CASE(allocation_failure_on_a_request_leaves_no_child),
+	KUNIT_CASE(seqpacket_record_reassembled_from_out_of_order_segments),
 	{}
 };
 
