@@ -102,6 +102,21 @@ void fin_acked(Socket *s)
 	}
 }
 
+// The handshake completed: the peer acknowledged our SYN and told its window.  The time since
+// the SYN is an RTT sample unless the SYN was sent again (Karn's rule).
+void establish(Socket *s, const RxMeta *m)
+{
+	Conn &c = s->conn;
+
+	c.snd_una = m->ack;
+	c.snd_right = m->ack + m->window;
+	if (!c.retries)
+		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
+	rto_reset(s);
+	timer_clear(s);
+	set_state(s, State::ESTABLISHED);
+}
+
 void syn_sent_rcv(Socket *s, struct sk_buff *skb)
 {
 	Conn &c = s->conn;
@@ -125,12 +140,7 @@ void syn_sent_rcv(Socket *s, struct sk_buff *skb)
 	c.irs = m->seq;
 	c.rcv_nxt = m->seq + 1;
 	c.rcv_adv = c.rcv_nxt;
-	c.snd_una = m->ack;
-	c.snd_right = m->ack + m->window;
-	rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
-	rto_reset(s);
-	timer_clear(s);
-	set_state(s, State::ESTABLISHED);
+	establish(s, m);
 	count(net_of(s->net), AFC_STAT_CONN_OPENED);
 	conn_ack_sent(s);
 	conn_push(s);
@@ -243,12 +253,7 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 			send_reset_for(s->net, rx_wire_type(s), m, s->port, len);
 			return;
 		}
-		c.snd_una = m->ack;
-		c.snd_right = m->ack + m->window;
-		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
-		rto_reset(s);
-		timer_clear(s);
-		set_state(s, State::ESTABLISHED);
+		establish(s, m);
 		child_established(s);
 	}
 	if (!ack_rcv(s, m->ack, m->window, len))

@@ -147,23 +147,20 @@ void timer_fire(Socket *s)
 		break;
 	}
 
-	if (c.snd_una != c.snd_nxt) {
-		if (gave_up(s, kMaxRetries)) {
-			send_control(s, AFC_WIRE_RST);
-			conn_reset(s, AFC_ETIMEDOUT);
-			return;
-		}
-		conn_retransmit(s);
-		backoff(s);
-	} else if (afk_q_peek(s->sk, AFC_Q_WRITE)) {
-		if (gave_up(s, kMaxRetries)) {
-			send_control(s, AFC_WIRE_RST);
-			conn_reset(s, AFC_ETIMEDOUT);
-			return;
-		}
-		conn_probe(s);
-		backoff(s);
+	// Data in flight is retransmitted; data held back by a closed window is probed for.
+	bool probe = c.snd_una == c.snd_nxt;
+	if (probe && !afk_q_peek(s->sk, AFC_Q_WRITE))
+		return;
+	if (gave_up(s, kMaxRetries)) {
+		send_control(s, AFC_WIRE_RST);
+		conn_reset(s, AFC_ETIMEDOUT);
+		return;
 	}
+	if (probe)
+		conn_probe(s);
+	else
+		conn_retransmit(s);
+	backoff(s);
 }
 
 void conn_dev_event(Socket *s, int ifindex, bool unregister)
