@@ -301,16 +301,37 @@ static void zero_window_is_probed_and_reopens(struct kunit *test)
 	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 0), 0, 0);	/* the window closes */
 	KUNIT_ASSERT_EQ(test, kernel_sendmsg(c, &msg, &v, 1, sizeof(data)), (int)sizeof(data));
 	expect_nothing_sent(test);
-	t += info_of(c).rto;
-	afc_clock_fake(1, t);
-	afc_conn_timer(afc_kunit_core(c));
-	h = expect_sent(test, AFC_WIRE_ACK);				/* the probe */
+	for (int i = 0; i < 20; i++) {		/* answered probes never give up */
+		t += info_of(c).rto;
+		afc_clock_fake(1, t);
+		afc_conn_timer(afc_kunit_core(c));
+		h = expect_sent(test, AFC_WIRE_ACK);			/* the probe: empty, */
+		KUNIT_EXPECT_EQ(test, h.len, 0);
+		KUNIT_EXPECT_EQ(test, h.seq, iss);			/* one before snd_una */
+		KUNIT_EXPECT_EQ(test, info_of(c).snd_nxt, iss + 1);	/* nothing sent */
+		rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 0), 0, 0);	/* still closed */
+	}
+	KUNIT_EXPECT_STREQ(test, state_of(c), "ESTABLISHED");
+	KUNIT_EXPECT_EQ(test, afc_net_stat(&init_net, AFC_STAT_WINDOW_PROBES) - probes, 20UL);
+	/* The peer opens its window: the data goes. */
+	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 4096), 0, 0);
+	h = expect_sent(test, AFC_WIRE_ACK);
 	KUNIT_EXPECT_EQ(test, h.len, 10);
-	KUNIT_EXPECT_EQ(test, afc_net_stat(&init_net, AFC_STAT_WINDOW_PROBES) - probes, 1UL);
-	/* The peer took it and opens its window. */
-	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 11, 4096), 0, 0);
-	KUNIT_EXPECT_EQ(test, info_of(c).snd_una, iss + 11);
-	expect_nothing_sent(test);
+	KUNIT_EXPECT_EQ(test, h.seq, iss + 1);
+}
+
+/* A window probe reaching us (an empty segment one before rcv_nxt) is answered with our window. */
+static void window_probe_is_answered(struct kunit *test)
+{
+	struct socket *l = listening(test, 4);
+	unsigned int iss, base = PEER_ISS + 1;
+	struct afc_wire_hdr h;
+
+	handshake(test, l, &iss);
+	rx_seg(test, seg(AFC_WIRE_ACK, base - 1, iss + 1, 65536), 0, 0);
+	h = expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_EXPECT_EQ(test, h.ack, base);
+	KUNIT_EXPECT_GT(test, h.window, 0U);
 }
 
 static void orderly_close_goes_through_fin_wait_and_time_wait(struct kunit *test)
@@ -401,6 +422,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(connect_retries_its_syn_with_backoff_then_times_out),
 	KUNIT_CASE(rtt_samples_set_the_rto_and_retransmission_resends_the_first_segment),
 	KUNIT_CASE(zero_window_is_probed_and_reopens),
+	KUNIT_CASE(window_probe_is_answered),
 	KUNIT_CASE(orderly_close_goes_through_fin_wait_and_time_wait),
 	KUNIT_CASE(allocation_failure_on_a_request_leaves_no_child),
 	KUNIT_CASE(seqpacket_record_reassembled_from_out_of_order_segments),

@@ -255,6 +255,8 @@ void afk_sk_hold(struct sock *sk);
 void afk_sk_put(struct sock *sk);
 int afk_sk_dead(const struct sock *sk);
 int afk_somaxconn(const struct sock *sk);
+int afk_send_lock(struct sock *sk);		/* 0, or -EINTR on a signal */
+void afk_send_unlock(struct sock *sk);
 void afk_acceptq_lock(struct sock *sk);
 void afk_acceptq_unlock(struct sock *sk);
 void afk_q_tail(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
@@ -295,6 +297,9 @@ int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom);
 struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb);
 unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len);
 unsigned int afk_skb_headroom(const struct sk_buff *skb);
+void afk_skb_header_release(struct sk_buff *skb);	/* clones may push headers */
+void afk_rcu_read_lock(void);
+void afk_rcu_read_unlock(void);
 int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			   afc_size_t len);
 /* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */

@@ -49,6 +49,7 @@ constexpr unsigned int kMaxRetries = 12;	// data: then ETIMEDOUT (AF_CUSTOM_USER
 constexpr unsigned int kTimeWaitMs = 2000;	// bounded: stray segments are absorbed, then gone
 constexpr unsigned int kFinWait2Ms = 10000;	// an orphan's wait for the peer's FIN
 constexpr unsigned int kMaxRecord = 65536;	// SOCK_SEQPACKET's largest record
+constexpr unsigned int kMaxWindow = 16 << 20;	// the largest window a peer may offer us
 
 // Sequence-number arithmetic, modulo 2^32.
 inline bool before(unsigned int a, unsigned int b)
@@ -96,6 +97,26 @@ void conn_done(Socket *s);				// CLOSED for good: leave the tables
 bool conn_synchronized(State st);
 unsigned char rx_wire_type(const Socket *s);		// our frames' type
 
+// The sending side of a socket, for one sendmsg or shutdown at a time (a sleeping lock, taken
+// before ownership).
+class SendLock {
+public:
+	explicit SendLock(Socket *s) : sk_(s->sk), held_(afk_send_lock(sk_) == 0) {}
+	~SendLock()
+	{
+		if (held_)
+			afk_send_unlock(sk_);
+	}
+	SendLock(const SendLock &) = delete;
+	SendLock &operator=(const SendLock &) = delete;
+
+	bool held() const { return held_; }	// false: a signal came first
+
+private:
+	struct sock *sk_;
+	bool held_;
+};
+
 // ---- rx.cc
 int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned short dport,
 	       int pkt_type);
@@ -120,7 +141,7 @@ void send_reset_for(struct net *net, int type, const RxMeta *m, unsigned short d
 void conn_ack_sent(Socket *s);
 unsigned int rcv_window(const Socket *s);
 void tx_clean(Socket *s, unsigned int ack);		// free what @ack covers
-void conn_queue_fin(Socket *s);
+bool conn_queue_fin(Socket *s, enum afc_gfp gfp);
 
 // ---- input.cc
 void conn_data(Socket *s, struct sk_buff *skb);	// an acceptable segment's data and FIN

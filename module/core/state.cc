@@ -41,16 +41,44 @@ bool in_window(const Socket *s, unsigned int seq, unsigned int len)
 	return before(seq, right) && after(seq + len, c.rcv_nxt);
 }
 
+// An acknowledgement to a segment we refuse (out of window, a RST or SYN that is not exact), so
+// that a confused peer learns where we are: at most kChallengesPerSecond a second per
+// connection, so that two desynchronized ends cannot ping-pong and a forger gets no amplifier.
+constexpr unsigned int kChallengesPerSecond = 10;
+
+void challenge_ack(Socket *s)
+{
+	Conn &c = s->conn;
+	unsigned long long now = now_ms();
+
+	count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+	if (now - c.challenge_ms >= 1000) {
+		c.challenge_ms = now;
+		c.challenges = 0;
+	}
+	if (c.challenges++ < kChallengesPerSecond)
+		conn_ack_sent(s);
+}
+
 // The peer acknowledged @ack with window @win.  False when the segment must go no further.
 bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 {
 	Conn &c = s->conn;
 
 	if (after(ack, c.snd_nxt)) {		// acknowledges what we never sent
-		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-		conn_ack_sent(s);
+		challenge_ack(s);
 		return false;
 	}
+	// Older than anything a window could still cover (RFC 5961 5.2): a blind forger's guess.
+	unsigned int span = c.max_snd_wnd > 65536 ? c.max_snd_wnd : 65536;
+	if (before(ack, c.snd_una - span)) {
+		challenge_ack(s);
+		return false;
+	}
+	if (win > kMaxWindow)
+		win = kMaxWindow;
+	if (win > c.max_snd_wnd)
+		c.max_snd_wnd = win;
 	if (before(ack, c.snd_una))		// old: still carries data
 		return true;
 	unsigned int right = ack + win;
@@ -69,10 +97,13 @@ bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 			conn_retransmit(s);
 	}
 	c.snd_right = right;
-	// A closed window answered: the peer is alive, probing goes on without counting.
-	if (!win && c.snd_una == c.snd_nxt) {
+	// A closed window answered (a probe's reply): the peer is alive, probing goes on without
+	// counting towards the retry limit.
+	if (c.snd_una == c.snd_nxt && c.send_head && after(seg_end(tx_seg(c.send_head)), right)) {
 		c.retries = 0;
 		c.loss_since = 0;
+		if (!c.timer_due)
+			timer_set(s, rto_backed_off(s));
 	}
 	if (!afk_sk_dead(s->sk) && afc::send_room(s))
 		afk_sk_write_space(s->sk);
@@ -87,7 +118,7 @@ void fin_acked(Socket *s)
 	switch (c.state) {
 	case State::FIN_WAIT1:
 		set_state(s, State::FIN_WAIT2);
-		if (afk_sk_dead(s->sk))
+		if (s->released.load())		// an orphan waits for the peer's FIN, not for ever
 			timer_set(s, kFinWait2Ms);
 		break;
 	case State::CLOSING:
@@ -107,14 +138,15 @@ void fin_acked(Socket *s)
 void establish(Socket *s, const RxMeta *m)
 {
 	Conn &c = s->conn;
+	unsigned int win = m->window > kMaxWindow ? kMaxWindow : m->window;
 
 	c.snd_una = m->ack;
-	c.snd_right = m->ack + m->window;
+	c.snd_right = m->ack + win;
+	c.max_snd_wnd = win;
 	if (!c.retries)
 		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
 	rto_reset(s);
 	timer_clear(s);
-	set_state(s, State::ESTABLISHED);
 }
 
 void syn_sent_rcv(Socket *s, struct sk_buff *skb)
@@ -141,6 +173,7 @@ void syn_sent_rcv(Socket *s, struct sk_buff *skb)
 	c.rcv_nxt = m->seq + 1;
 	c.rcv_adv = c.rcv_nxt;
 	establish(s, m);
+	set_state(s, State::ESTABLISHED);
 	count(net_of(s->net), AFC_STAT_CONN_OPENED);
 	conn_ack_sent(s);
 	conn_push(s);
@@ -175,6 +208,7 @@ void conn_done(Socket *s)
 	c.state = State::CLOSED;
 	timer_clear(s);
 	port_unbind(s);
+	c.send_head = nullptr;
 	afk_q_purge(s->sk, AFC_Q_WRITE);
 	afk_q_purge(s->sk, AFC_Q_OOO);
 	s->shutdown.store(AFC_SHUTDOWN_MASK);
@@ -226,23 +260,25 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 		return;
 	}
 	if (!in_window(s, m->seq, len + ((m->flags & AFC_WIRE_FIN) ? 1 : 0))) {
-		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-		if (!(m->flags & AFC_WIRE_RST))
-			conn_ack_sent(s);	// tells a confused peer where we are
+		// A window probe (an empty segment one before rcv_nxt) is answered, not counted.
+		if (!len && !(m->flags & (AFC_WIRE_RST | AFC_WIRE_FIN)) && m->seq == c.rcv_nxt - 1)
+			conn_ack_sent(s);
+		else if (!(m->flags & AFC_WIRE_RST))
+			challenge_ack(s);
+		else
+			count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
 		return;
 	}
 	if (m->flags & AFC_WIRE_RST) {
 		if (m->seq != c.rcv_nxt) {	// in the window but not exact: challenge
-			count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-			conn_ack_sent(s);
+			challenge_ack(s);
 			return;
 		}
 		conn_reset(s, c.state == State::SYN_RECV ? 0 : AFC_ECONNRESET);
 		return;
 	}
 	if (m->flags & AFC_WIRE_SYN) {		// a SYN in a synchronized state: challenge
-		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-		conn_ack_sent(s);
+		challenge_ack(s);
 		return;
 	}
 	if (!(m->flags & AFC_WIRE_ACK))
@@ -254,7 +290,7 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 			return;
 		}
 		establish(s, m);
-		child_established(s);
+		child_established(s);		// ESTABLISHED, under the listener's queue lock
 	}
 	if (!ack_rcv(s, m->ack, m->window, len))
 		return;
@@ -264,6 +300,12 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 		return;
 
 	if (len || (m->flags & AFC_WIRE_FIN)) {
+		// New data for a socket whose user closed it cannot be read: abort (as TCP).
+		if (len && s->released.load() && after(m->seq + len, c.rcv_nxt)) {
+			send_control(s, AFC_WIRE_RST);
+			conn_reset(s, 0);
+			return;
+		}
 		if (c.fin_rcvd || c.state == State::TIME_WAIT) {
 			conn_ack_sent(s);	// a retransmitted FIN: acknowledge it again
 			if (c.state == State::TIME_WAIT)

@@ -138,10 +138,17 @@ void timer_fire(Socket *s)
 		conn_done(s);
 		return;
 	case State::FIN_WAIT2:
-		if (afk_sk_dead(s->sk)) {
+		if (s->released.load()) {
 			conn_done(s);
 			return;
 		}
+		break;
+	case State::FIN_WAIT1:
+	case State::CLOSING:
+	case State::LAST_ACK:
+		// Our FIN found no memory when the user closed: try again.
+		if (!c.fin_queued && conn_queue_fin(s, AFC_GFP_ATOMIC))
+			conn_push(s);
 		break;
 	default:
 		break;

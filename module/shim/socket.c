@@ -27,6 +27,7 @@ struct afc_ksock {
 	struct timer_list timer;	/* a connection's timer (holds the sock while pending) */
 	struct sk_buff_head ooo;	/* a connection's out-of-order segments */
 	spinlock_t acceptq_lock;	/* a listener's queue of children */
+	struct mutex send_lock;		/* one sendmsg or shutdown at a time (connections) */
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map owner_map;	/* ownership, for lockdep */
 #endif
@@ -326,6 +327,9 @@ static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
 	skb_queue_head_init(&k->ooo);
 	spin_lock_init(&k->acceptq_lock);
 	lockdep_set_class(&k->acceptq_lock, &afc_acceptq_key);
+	mutex_init(&k->send_lock);
+	if (sk->sk_type != SOCK_DGRAM)
+		sock_set_flag(sk, SOCK_RCU_FREE);	/* a child may look at its listener under RCU */
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
 #endif
@@ -735,6 +739,16 @@ void afk_sk_put(struct sock *sk)
 int afk_somaxconn(const struct sock *sk)
 {
 	return READ_ONCE(sock_net(sk)->core.sysctl_somaxconn);
+}
+
+int afk_send_lock(struct sock *sk)
+{
+	return mutex_lock_interruptible(&afc_ksock(sk)->send_lock);
+}
+
+void afk_send_unlock(struct sock *sk)
+{
+	mutex_unlock(&afc_ksock(sk)->send_lock);
 }
 
 void afk_acceptq_lock(struct sock *sk)

@@ -51,8 +51,8 @@ for type in stream seqpacket; do
 done
 
 say "counters in each namespace (/proc/net/af_custom_stat)"
-echo "left:";  $ip netns exec left cat /proc/net/af_custom_stat | grep -E '^(tx|rx|conn|segs)_'
-echo "right:"; $ip netns exec right cat /proc/net/af_custom_stat | grep -E '^(tx|rx|conn|segs)_'
+echo "left:";  $ip netns exec left cat /proc/net/af_custom_stat | grep -E '^(tx|rx|conn|segs|window|out_of|dup|drop_rcv|drop_back)'
+echo "right:"; $ip netns exec right cat /proc/net/af_custom_stat | grep -E '^(tx|rx|conn|segs|window|out_of|dup|drop_rcv|drop_back)'
 
 say "deleting the namespaces, unloading (no socket open, TIME_WAIT over)"
 $ip netns del left
