@@ -1,16 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Selftests: SOCK_STREAM and SOCK_SEQPACKET connections between two network namespaces joined
- * by a veth pair (Documentation/connections.rst).  Needs root.
+ * Selftests for issue 8: SOCK_STREAM and SOCK_SEQPACKET connections between two network
+ * namespaces joined by a veth pair (Documentation/connections.rst).  Needs root.
+ *
+ * Transfers: echo for both types, a 64 MiB stream checked by hash, 10,000 SEQPACKET records of
+ * random sizes up to 64 KiB checked one by one, the same under netem (loss, duplication,
+ * reordering and corruption on both veth ends), 200 concurrent connections.  Setup and
+ * teardown: the accept queue, connect errors and timeouts, non-blocking connect, interrupted
+ * accept, half-close, abortive close, EPIPE/SIGPIPE, forged resets, /proc, and last of all rmmod
+ * while a connection or its TIME_WAIT exists.
+ *
+ * On the debug kernel (KASAN, lockdep, kmemleak: /sys/kernel/debug/kmemleak exists) transfers
+ * are smaller so that each case keeps within the harness's 60 s.  As in dgram_test, every case
+ * builds its own namespaces (netns.h) and leaves nothing behind but connections that are still
+ * closing (TIME_WAIT, 2 s).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/sockios.h>
 #include "../lib/afc.h"
+#include "../lib/wire.h"
 #include "netns.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define SA(p)		((struct sockaddr *)(p))
 #define PORT_L		7000
 #define TIMEOUT_S	20
+#define WAIT_MS		10000	/* how long to wait for something the peer sends */
+#define MAX_RECORD	65536	/* SOCK_SEQPACKET's largest record */
+#define TIME_WAIT_MS	2000	/* how long a closed connection lingers */
+
+/* A printf format: % doubled. */
+#define NETEM_ARGS	"loss 10%% duplicate 5%% reorder 25%% delay 1ms corrupt 1%%"
+
+/* netns.h helpers these cases do not need. */
+static void (*const unused_link_set_mtu)(struct link *, int) __attribute__((unused)) = link_set_mtu;
+static bool (*const unused_link_exists)(const struct link *) __attribute__((unused)) = link_exists;
+
+/*
+ * Transfers stop at this many ms after they start and report what arrived, so that a slow one
+ * fails with its figures before the harness's 60 s alarm kills the case.
+ */
+#define TRANSFER_MS	45000
+
+/* The debug kernel (KASAN, lockdep, kmemleak) runs about ten times slower. */
+static bool debug_kernel(void)
+{
+	return access("/sys/kernel/debug/kmemleak", F_OK) == 0;
+}
+
+/* ---- addresses and sockets ---- */
 
 static struct sockaddr_custom scu(unsigned short port, int ifindex, const unsigned char *mac)
 {
@@ -25,6 +67,7 @@ static struct sockaddr_custom scu(unsigned short port, int ifindex, const unsign
 	return a;
 }
 
+/* A STREAM or SEQPACKET socket in namespace ns, with 20 s send and receive timeouts. */
 static int conn_socket(int ns, int type)
 {
 	struct timeval tv = { .tv_sec = TIMEOUT_S };
@@ -48,18 +91,113 @@ static int listener(int ns, int type, unsigned short port, int backlog)
 	return fd;
 }
 
-/* A connected pair: *cl in b's namespace connected to a listener in a's; returns the accepted. */
-static int connect_pair(struct link *a, struct link *b, int type, int *cl, int *lfd)
+/* The address of the listener on a's side, from b's side. */
+static struct sockaddr_custom server_addr(const struct link *a, const struct link *b)
 {
-	struct sockaddr_custom to = scu(PORT_L, b->ifindex, a->mac);
+	return scu(PORT_L, b->ifindex, a->mac);
+}
+
+/*
+ * A connected pair: *cl in b's namespace connected to a new listener *lfd on port in a's;
+ * returns the accepted socket.
+ */
+static int connect_pair_at(struct link *a, struct link *b, int type, unsigned short port,
+			   int *cl, int *lfd)
+{
+	struct sockaddr_custom to = scu(port, b->ifindex, a->mac);
 	int acc;
 
-	*lfd = listener(a->ns, type, PORT_L, 8);
+	*lfd = listener(a->ns, type, port, 8);
 	*cl = conn_socket(b->ns, type);
 	ASSERT_EQ(connect(*cl, SA(&to), sizeof(to)), 0);
 	acc = accept(*lfd, NULL, NULL);
 	ASSERT_GE(acc, 0);
 	return acc;
+}
+
+static int connect_pair(struct link *a, struct link *b, int type, int *cl, int *lfd)
+{
+	return connect_pair_at(a, b, type, PORT_L, cl, lfd);
+}
+
+static struct sockaddr_custom sock_name(int fd)
+{
+	struct sockaddr_custom a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0xa5, sizeof(a));
+	ASSERT_EQ(getsockname(fd, SA(&a), &len), 0);
+	ASSERT_EQ(len, sizeof(a));
+	return a;
+}
+
+static struct sockaddr_custom peer_name(int fd)
+{
+	struct sockaddr_custom a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0xa5, sizeof(a));
+	ASSERT_EQ(getpeername(fd, SA(&a), &len), 0);
+	ASSERT_EQ(len, sizeof(a));
+	return a;
+}
+
+static int so_error(int fd)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	return v;
+}
+
+static int setsockopt_int(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+static void set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	ASSERT_GE(fl, 0);
+	ASSERT_EQ(fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK), 0);
+}
+
+static short poll_events(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	ASSERT_GE(poll(&p, 1, timeout_ms), 0);
+	return p.revents;
+}
+
+/* Waits until fd shows one of `events` (or POLLERR/POLLHUP); returns revents (0: timed out). */
+static short poll_wait(int fd, short events, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	short r;
+
+	do {
+		r = poll_events(fd, events, 50);
+		if (r)
+			return r;
+	} while (now_ms() < deadline);
+	return 0;
+}
+
+/* Polls fd for `events` until all of `want` show; returns the last revents. */
+static short poll_until(int fd, short events, short want, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	short r;
+
+	do {
+		r = poll_events(fd, events, 20);
+		if ((r & want) == want)
+			break;
+	} while (now_ms() < deadline);
+	return r;
 }
 
 static ssize_t read_full(int fd, void *buf, size_t len)
@@ -75,19 +213,189 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 	return got;
 }
 
-TEST(stream_echo_between_namespaces)
+static int siocinq(int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(ioctl(fd, SIOCINQ, &v), 0);
+	return v;
+}
+
+static int siocoutq(int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(ioctl(fd, SIOCOUTQ, &v), 0);
+	return v;
+}
+
+/* ---- data: a reproducible random stream and its hash ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 2685821657736338717ULL;
+}
+
+/* Fills buf with the next len bytes of the generator (len a multiple of 8 but for the last). */
+static void rng_fill(uint64_t *s, unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t v = rng_next(s);
+		memcpy(buf + i, &v, 8);
+	}
+	if (i < len) {
+		uint64_t v = rng_next(s);
+		memcpy(buf + i, &v, len - i);
+	}
+}
+
+#define FNV_INIT	0xcbf29ce484222325ULL
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* ---- /proc/net/af_custom_stat and /proc/net/af_custom ---- */
+
+/* Counter `name` of namespace ns (the current thread enters it); it must exist. */
+static long long stat_get(int ns, const char *name)
+{
+	char key[64];
+	long long v, found = -1;
+	FILE *f;
+
+	ns_enter(ns);
+	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
+	ASSERT_TRUE(f);
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	if (found < 0)
+		AFC_FAIL(1, "/proc/net/af_custom_stat has no %s", name);
+	return found;
+}
+
+/* Waits until counter `name` has risen from `base` by at least `want`; returns the rise. */
+static long long stat_wait_rise(int ns, const char *name, long long base, long long want)
+{
+	long long deadline = now_ms() + WAIT_MS, v;
+
+	while ((v = stat_get(ns, name)) - base < want && now_ms() < deadline)
+		usleep(5000);
+	return v - base;
+}
+
+static const char *const counters[] = {
+	"conn_opened", "conn_accepted", "conn_refused", "conn_reset", "segs_retransmitted",
+	"window_probes", "resets_sent", "out_of_window", "duplicate_segments",
+	"out_of_order_segments", "acceptq_overflow", "drop_bad_checksum", "drop_rcvbuf_full",
+};
+
+static void stats_print(int ns, const char *who)
+{
+	char line[512];
+	size_t n = 0;
+
+	n += snprintf(line + n, sizeof(line) - n, "# %s:", who);
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
+		n += snprintf(line + n, sizeof(line) - n, " %s %lld", counters[i],
+			      stat_get(ns, counters[i]));
+	printf("%s\n", line);
+}
+
+/* One line of /proc/net/af_custom. */
+struct proc_sock {
+	char type[16], state[16];
+	unsigned int lport, pport;
+	unsigned long long inode;
+};
+
+/*
+ * Finds in namespace ns's /proc/net/af_custom the socket of local port lport and peer port
+ * pport (0: any) in state `state` (NULL: any); true when there is one (*ps filled in).
+ */
+static bool proc_find(int ns, unsigned int lport, unsigned int pport, const char *state,
+		      struct proc_sock *ps)
+{
+	char line[512];
+	bool found = false;
+	FILE *f;
+
+	ns_enter(ns);
+	f = fopen("/proc/thread-self/net/af_custom", "r");
+	ASSERT_TRUE(f);
+	ASSERT_TRUE(fgets(line, sizeof(line), f));	/* the header */
+	while (fgets(line, sizeof(line), f)) {
+		struct proc_sock p;
+
+		if (sscanf(line, "%*s %15s %15s %*d %u %*s %u %*d %*d %*d %*u %*u %llu", p.type,
+			   p.state, &p.lport, &p.pport, &p.inode) != 5)
+			AFC_FAIL(1, "/proc/net/af_custom line not understood: %s", line);
+		if (p.lport == lport && (!pport || p.pport == pport) &&
+		    (!state || !strcmp(p.state, state))) {
+			if (ps)
+				*ps = p;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Waits until proc_find(ns, lport, pport, state) holds; returns whether it does. */
+static bool proc_wait(int ns, unsigned int lport, unsigned int pport, const char *state)
+{
+	long long deadline = now_ms() + WAIT_MS;
+
+	while (!proc_find(ns, lport, pport, state, NULL)) {
+		if (now_ms() > deadline)
+			return false;
+		usleep(2000);
+	}
+	return true;
+}
+
+/* ---- netem ---- */
+
+static void netem_on(const struct link *l)
+{
+	ASSERT_EQ(ns_run(l->ns, NS_TC " qdisc add dev %s root netem " NETEM_ARGS, l->name), 0);
+}
+
+static void netem_both(const struct link *a, const struct link *b)
+{
+	netem_on(a);
+	netem_on(b);
+	printf("# netem on both veth ends: " NETEM_ARGS "\n");
+}
+
+/* ---- echo ---- */
+
+static void echo_both_ways(int type)
 {
 	struct link a = { 0 }, b = { 0 };
 	char buf[64];
 	int cl, lfd, acc;
 
 	veth_pair(&a, &b);
-	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	acc = connect_pair(&a, &b, type, &cl, &lfd);
 	ASSERT_EQ(send(cl, "hello", 5, 0), 5);
-	ASSERT_EQ(read_full(acc, buf, 5), 5);
+	ASSERT_EQ(recv(acc, buf, sizeof(buf), 0), 5);
 	EXPECT_EQ(memcmp(buf, "hello", 5), 0);
 	ASSERT_EQ(send(acc, "world!", 6, 0), 6);
-	ASSERT_EQ(read_full(cl, buf, 6), 6);
+	ASSERT_EQ(recv(cl, buf, sizeof(buf), 0), 6);
 	EXPECT_EQ(memcmp(buf, "world!", 6), 0);
 	close(cl);
 	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 0);	/* orderly close: EOF */
@@ -95,95 +403,1528 @@ TEST(stream_echo_between_namespaces)
 	close(lfd);
 }
 
-struct bulk {
+TEST(stream_echo_between_namespaces)
+{
+	echo_both_ways(SOCK_STREAM);
+}
+
+TEST(seqpacket_echo_between_namespaces)
+{
+	echo_both_ways(SOCK_SEQPACKET);
+}
+
+/* ---- bulk STREAM transfer checked by hash ---- */
+
+struct stream_job {
 	int fd;
-	size_t len;
-	unsigned int seed;
+	size_t len;		/* bytes to send */
+	size_t chunk;		/* bytes per send() */
+	uint64_t seed;
+	/* results */
+	size_t sent;
+	uint64_t hash;
+	int err;		/* errno of a failed or short send */
 };
 
-static void *bulk_send(void *arg)
+/* Sends job->len bytes of the generator in blocking sends, each of which must write it all. */
+static void *stream_sender(void *arg)
 {
-	struct bulk *b = arg;
-	static char buf[65536];
-	size_t sent = 0;
+	struct stream_job *j = arg;
+	unsigned char *buf = malloc(j->chunk);
+	uint64_t s = j->seed;
 
-	while (sent < b->len) {
-		size_t n = b->len - sent < sizeof(buf) ? b->len - sent : sizeof(buf);
-		for (size_t i = 0; i < n; i++)
-			buf[i] = (char)((sent + i) * 2654435761u >> 13);
-		ssize_t w = send(b->fd, buf, n, 0);
-		if (w <= 0)
+	j->hash = FNV_INIT;
+	while (buf && j->sent < j->len) {
+		size_t n = j->len - j->sent < j->chunk ? j->len - j->sent : j->chunk;
+		ssize_t w;
+
+		rng_fill(&s, buf, n);
+		j->hash = fnv1a(j->hash, buf, n);
+		w = send(j->fd, buf, n, MSG_NOSIGNAL);
+		if (w != (ssize_t)n) {		/* a blocking send writes everything */
+			j->err = w < 0 ? errno : -1;
+			if (w > 0)
+				j->sent += w;
 			break;
-		sent += w;
+		}
+		j->sent += n;
 	}
-	shutdown(b->fd, SHUT_WR);
-	return (void *)sent;
+	shutdown(j->fd, SHUT_WR);
+	free(buf);
+	return NULL;
 }
 
-TEST(stream_bulk_transfer_arrives_intact)
-{
-	struct link a = { 0 }, b = { 0 };
-	const size_t total = 8 << 20;
-	static char buf[65536];
-	struct bulk bs;
-	pthread_t t;
-	size_t got = 0, bad = 0;
-	long long t0;
-	void *sent;
-	int cl, lfd, acc;
+struct stream_result {
+	size_t got;
+	uint64_t hash;
+	int err;
+};
 
-	veth_pair(&a, &b);
-	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
-	bs = (struct bulk){ .fd = cl, .len = total };
-	t0 = now_ms();
-	ASSERT_EQ(pthread_create(&t, NULL, bulk_send, &bs), 0);
+/* Reads fd to its end, hashing; reports progress at each quarter of `total`. */
+static struct stream_result stream_drain(int fd, size_t total)
+{
+	static unsigned char buf[256 << 10];
+	struct stream_result r = { .hash = FNV_INIT };
+	long long t0 = now_ms();
+	size_t next = total / 4;
+
 	for (;;) {
-		ssize_t n = recv(acc, buf, sizeof(buf), 0);
-		ASSERT_GE(n, 0);
+		ssize_t n;
+
+		if (now_ms() - t0 > TRANSFER_MS) {
+			printf("# stopped after %d ms\n", TRANSFER_MS);
+			r.err = ETIME;
+			break;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			r.err = errno;
+			break;
+		}
 		if (n == 0)
 			break;
-		for (ssize_t i = 0; i < n; i++)
-			bad += buf[i] != (char)((got + i) * 2654435761u >> 13);
-		got += n;
+		r.hash = fnv1a(r.hash, buf, n);
+		r.got += n;
+		if (r.got >= next && r.got < total) {
+			printf("# ... %zu bytes, %lld ms\n", r.got, now_ms() - t0);
+			next += total / 4;
+		}
 	}
-	pthread_join(t, &sent);
-	printf("# %zu bytes in %lld ms\n", got, now_ms() - t0);
-	EXPECT_EQ((size_t)sent, total);
-	EXPECT_EQ(got, total);
-	EXPECT_EQ(bad, 0);
+	return r;
 }
 
-TEST(seqpacket_records_keep_their_boundaries)
+/* total bytes from b's client to a's accepted socket; returns the milliseconds it took. */
+static long long stream_transfer(struct link *a, struct link *b, size_t total, size_t chunk)
+{
+	struct stream_job j = { .len = total, .chunk = chunk, .seed = 0x9e3779b97f4a7c15ULL };
+	struct stream_result r;
+	pthread_t t;
+	long long t0, ms;
+	int cl, lfd, acc;
+
+	acc = connect_pair(a, b, SOCK_STREAM, &cl, &lfd);
+	j.fd = cl;
+	t0 = now_ms();
+	ASSERT_EQ(pthread_create(&t, NULL, stream_sender, &j), 0);
+	r = stream_drain(acc, total);
+	ms = now_ms() - t0;
+	if (r.err) {			/* the sender may be stuck: do not wait for it */
+		stats_print(a->ns, "receiver");
+		stats_print(b->ns, "sender");
+		AFC_FAIL(1, "STREAM: %zu of %zu bytes in %lld ms, then %s", r.got, total, ms,
+			 strerror(r.err));
+	}
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	printf("# STREAM: %zu of %zu bytes in %lld ms (%.1f MB/s), hash %016llx vs sent %016llx\n",
+	       r.got, total, ms, ms ? r.got / 1000.0 / ms : 0.0, (unsigned long long)r.hash,
+	       (unsigned long long)j.hash);
+	EXPECT_EQ(j.err, 0);
+	EXPECT_EQ(r.err, 0);
+	EXPECT_EQ(j.sent, total);
+	EXPECT_EQ(r.got, total);
+	EXPECT_TRUE(r.hash == j.hash);
+	stats_print(a->ns, "receiver");
+	stats_print(b->ns, "sender");
+	close(cl);
+	close(acc);
+	close(lfd);
+	return ms;
+}
+
+TEST(stream_64mib_arrives_intact_by_hash_and_blocking_sends_write_everything)
 {
 	struct link a = { 0 }, b = { 0 };
-	static char out[65536], in[70000];
+	size_t total = debug_kernel() ? 8 << 20 : 64 << 20;
+
+	veth_pair(&a, &b);
+	stream_transfer(&a, &b, total, 1 << 20);
+}
+
+/* ---- SEQPACKET records of random sizes ---- */
+
+struct record_job {
+	int fd;
+	unsigned int count;
+	uint64_t seed;
+	/* results */
+	unsigned int sent;
+	size_t bytes;
+	int err;
+};
+
+static size_t record_size(uint64_t *sizes)
+{
+	return 1 + rng_next(sizes) % MAX_RECORD;
+}
+
+static uint64_t record_seed(unsigned int i)
+{
+	return (i + 1) * 0x9e3779b97f4a7c15ULL;
+}
+
+static void *record_sender(void *arg)
+{
+	struct record_job *j = arg;
+	unsigned char *buf = malloc(MAX_RECORD);
+	uint64_t sizes = j->seed;
+
+	for (; buf && j->sent < j->count; j->sent++) {
+		size_t n = record_size(&sizes);
+		uint64_t s = record_seed(j->sent);
+		ssize_t w;
+
+		rng_fill(&s, buf, n);
+		w = send(j->fd, buf, n, MSG_NOSIGNAL);
+		if (w != (ssize_t)n) {
+			j->err = w < 0 ? errno : -1;
+			break;
+		}
+		j->bytes += n;
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * count records of random sizes from b's client to a's accepted socket: each must arrive once,
+ * in order, whole (its size, MSG_EOR, no MSG_TRUNC) and with its own contents; then EOF.
+ */
+static void record_transfer(struct link *a, struct link *b, unsigned int count)
+{
+	struct record_job j = { .count = count, .seed = 0x2545f4914f6cdd1dULL };
+	unsigned char *in = malloc(MAX_RECORD + 1), *want = malloc(MAX_RECORD);
+	uint64_t sizes = j.seed;
+	unsigned int i, bad_size = 0, bad_data = 0, bad_flags = 0;
+	size_t bytes = 0;
+	pthread_t t;
+	long long t0, ms;
 	int cl, lfd, acc;
-	size_t sizes[] = { 1, 100, 1475, 1476, 1477, 3000, 9999, 65536 };
+
+	ASSERT_TRUE(in && want);
+	acc = connect_pair(a, b, SOCK_SEQPACKET, &cl, &lfd);
+	j.fd = cl;
+	t0 = now_ms();
+	ASSERT_EQ(pthread_create(&t, NULL, record_sender, &j), 0);
+	for (i = 0; i < count; i++) {
+		struct iovec iov = { .iov_base = in, .iov_len = MAX_RECORD + 1 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		size_t n = record_size(&sizes);
+		uint64_t s = record_seed(i);
+		ssize_t r;
+
+		if (now_ms() - t0 > TRANSFER_MS) {
+			printf("# stopped after %d ms\n", TRANSFER_MS);
+			break;
+		}
+		r = recvmsg(acc, &msg, 0);
+		if (r <= 0) {
+			printf("# record %u: recvmsg returned %zd (%s)\n", i, r,
+			       r < 0 ? strerror(errno) : "EOF");
+			break;
+		}
+		bytes += r;
+		if ((i + 1) % 100 == 0)
+			printf("# ... %u records, %zu bytes, %lld ms\n", i + 1, bytes, now_ms() - t0);
+		if ((size_t)r != n) {
+			if (bad_size++ < 5)
+				printf("# record %u: %zd bytes, want %zu\n", i, r, n);
+			continue;
+		}
+		if ((msg.msg_flags & (MSG_EOR | MSG_TRUNC)) != MSG_EOR && bad_flags++ < 5)
+			printf("# record %u: msg_flags %#x, want MSG_EOR alone\n", i, msg.msg_flags);
+		rng_fill(&s, want, n);
+		if (memcmp(in, want, n) && bad_data++ < 5)
+			printf("# record %u (%zu bytes): contents differ\n", i, n);
+	}
+	ms = now_ms() - t0;
+	printf("# SEQPACKET: %u of %u records, %zu bytes in %lld ms (%.1f MB/s)\n", i, count, bytes,
+	       ms, ms ? bytes / 1000.0 / ms : 0.0);
+	stats_print(a->ns, "receiver");
+	stats_print(b->ns, "sender");
+	if (i < count)
+		AFC_FAIL(1, "SEQPACKET: %u of %u records", i, count);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	close(cl);
+	EXPECT_EQ(recv(acc, in, MAX_RECORD, 0), 0);	/* nothing more, then EOF */
+	EXPECT_EQ(j.err, 0);
+	EXPECT_EQ(j.sent, count);
+	EXPECT_EQ(i, count);
+	EXPECT_EQ(bytes, j.bytes);
+	EXPECT_EQ(bad_size, 0);
+	EXPECT_EQ(bad_flags, 0);
+	EXPECT_EQ(bad_data, 0);
+	close(acc);
+	close(lfd);
+	free(in);
+	free(want);
+}
+
+TEST(seqpacket_10000_random_records_arrive_whole_in_order_and_intact)
+{
+	struct link a = { 0 }, b = { 0 };
+
+	veth_pair(&a, &b);
+	record_transfer(&a, &b, debug_kernel() ? 1000 : 10000);
+}
+
+TEST(seqpacket_record_sizes_at_segment_edges_keep_their_boundaries)
+{
+	struct link a = { 0 }, b = { 0 };
+	static char out[MAX_RECORD], in[MAX_RECORD + 100];
+	size_t sizes[] = { 1, 100, 0, 0, 0, 0, 0, 3000, 9999, MAX_RECORD - 1, MAX_RECORD };
+	int cl, lfd, acc, mss = 0;
+	socklen_t len = sizeof(mss);
 
 	veth_pair(&a, &b);
 	acc = connect_pair(&a, &b, SOCK_SEQPACKET, &cl, &lfd);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	ASSERT_EQ(getsockopt(cl, SOL_CUSTOM, AF_CUSTOM_MAXSEG, &mss, &len), 0);
+	EXPECT_EQ(mss, a.mtu - AFC_WIRE_HLEN);
+	/* A segment's payload, one less, one more, two segments, two and one. */
+	sizes[2] = mss - 1;
+	sizes[3] = mss;
+	sizes[4] = mss + 1;
+	sizes[5] = 2 * mss;
+	sizes[6] = 2 * mss + 1;
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		memset(out, 'a' + (int)i, sizes[i]);
 		ASSERT_EQ(send(cl, out, sizes[i], 0), (ssize_t)sizes[i]);
 	}
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		ssize_t n = recv(acc, in, sizeof(in), 0);
+
 		ASSERT_EQ(n, (ssize_t)sizes[i]);
 		EXPECT_EQ(in[0], 'a' + (int)i);
 		EXPECT_EQ(in[n - 1], 'a' + (int)i);
 	}
 }
 
+/* ---- the same under netem ---- */
+
+TEST(stream_under_netem_loss_duplication_reordering_corruption_arrives_intact)
+{
+	struct link a = { 0 }, b = { 0 };
+	size_t total = debug_kernel() ? 1 << 20 : 8 << 20;
+
+	veth_pair(&a, &b);
+	netem_both(&a, &b);
+	stream_transfer(&a, &b, total, 256 << 10);
+	EXPECT_GT(stat_get(b.ns, "segs_retransmitted"), 0);
+}
+
+TEST(seqpacket_under_netem_loss_duplication_reordering_corruption_arrive_intact)
+{
+	struct link a = { 0 }, b = { 0 };
+
+	veth_pair(&a, &b);
+	netem_both(&a, &b);
+	record_transfer(&a, &b, debug_kernel() ? 50 : 400);
+	EXPECT_GT(stat_get(b.ns, "segs_retransmitted"), 0);
+}
+
+/* ---- many connections ---- */
+
+/* Byte j of connection k's stream. */
+static unsigned char conn_pattern(unsigned int k, size_t j)
+{
+	unsigned int h = (k + 1) * 2654435761u ^ (unsigned int)j * 40503u;
+
+	return h ^ h >> 13 ^ h >> 21;
+}
+
+struct echo_end {
+	int fd;
+	size_t sent, rcvd;		/* client: its pattern; server: echoed */
+	unsigned char pend[16384];	/* server: read, not yet written back */
+	size_t plen, poff;
+};
+
+TEST(two_hundred_concurrent_connections_each_echo_their_own_data)
+{
+	const unsigned int nconn = 200;
+	const size_t per = debug_kernel() ? 16 << 10 : 128 << 10;
+	static struct echo_end cli[200], srv[200];
+	static struct pollfd pfd[400];
+	struct link a = { 0 }, b = { 0 };
+	struct sockaddr_custom to;
+	unsigned int accepted = 0, done = 0, bad = 0;
+	long long t0, deadline;
+	unsigned char buf[16384];
+	int lfd;
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, nconn);
+	to = server_addr(&a, &b);
+	t0 = now_ms();
+	/* Every client connects at once (non-blocking), then the listener accepts them all. */
+	for (unsigned int k = 0; k < nconn; k++) {
+		cli[k].fd = conn_socket(b.ns, SOCK_STREAM);
+		set_nonblock(cli[k].fd, true);
+		ASSERT_ERRNO(connect(cli[k].fd, SA(&to), sizeof(to)), EINPROGRESS);
+	}
+	for (; accepted < nconn; accepted++) {
+		srv[accepted].fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		ASSERT_GE(srv[accepted].fd, 0);
+	}
+	for (unsigned int k = 0; k < nconn; k++) {
+		ASSERT_TRUE(poll_wait(cli[k].fd, POLLOUT, WAIT_MS) & POLLOUT);
+		ASSERT_EQ(so_error(cli[k].fd), 0);
+	}
+	printf("# %u connections up in %lld ms\n", nconn, now_ms() - t0);
+
+	/* Each client sends `per` bytes of its own pattern; the server echoes; the client checks. */
+	deadline = now_ms() + (debug_kernel() ? 45000 : 40000);
+	while (done < nconn && now_ms() < deadline) {
+		for (unsigned int k = 0; k < nconn; k++) {
+			pfd[k] = (struct pollfd){ .fd = cli[k].fd, .events = POLLIN };
+			if (cli[k].sent < per)
+				pfd[k].events |= POLLOUT;
+			pfd[nconn + k] = (struct pollfd){ .fd = srv[k].fd,
+							  .events = srv[k].plen ? POLLOUT : POLLIN };
+		}
+		ASSERT_GE(poll(pfd, 2 * nconn, 1000), 0);
+		for (unsigned int k = 0; k < nconn; k++) {
+			struct echo_end *c = &cli[k], *s = &srv[k];
+			ssize_t n;
+
+			if ((pfd[k].revents & POLLOUT) && c->sent < per) {
+				size_t len = per - c->sent < sizeof(buf) ? per - c->sent : sizeof(buf);
+
+				for (size_t j = 0; j < len; j++)
+					buf[j] = conn_pattern(k, c->sent + j);
+				n = send(c->fd, buf, len, MSG_NOSIGNAL);
+				if (n < 0 && errno != EAGAIN)
+					AFC_FAIL(1, "client %u: send: %s", k, strerror(errno));
+				if (n > 0)
+					c->sent += n;
+			}
+			if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP)) {
+				n = recv(c->fd, buf, sizeof(buf), 0);
+				if (n < 0 && errno != EAGAIN)
+					AFC_FAIL(1, "client %u: recv: %s", k, strerror(errno));
+				if (n == 0)
+					AFC_FAIL(1, "client %u: EOF after %zu bytes", k, c->rcvd);
+				for (ssize_t j = 0; j < n; j++)
+					bad += buf[j] != conn_pattern(k, c->rcvd + j);
+				if (n > 0) {
+					c->rcvd += n;
+					if (c->rcvd == per)
+						done++;
+				}
+			}
+			if (!s->plen && (pfd[nconn + k].revents & (POLLIN | POLLERR | POLLHUP))) {
+				n = recv(s->fd, s->pend, sizeof(s->pend), 0);
+				if (n < 0 && errno != EAGAIN)
+					AFC_FAIL(1, "server %u: recv: %s", k, strerror(errno));
+				if (n > 0) {
+					s->plen = n;
+					s->poff = 0;
+				}
+			}
+			if (s->plen) {
+				n = send(s->fd, s->pend + s->poff, s->plen - s->poff, MSG_NOSIGNAL);
+				if (n < 0 && errno != EAGAIN)
+					AFC_FAIL(1, "server %u: send: %s", k, strerror(errno));
+				if (n > 0) {
+					s->poff += n;
+					s->sent += n;
+					if (s->poff == s->plen)
+						s->plen = 0;
+				}
+			}
+		}
+	}
+	printf("# %u connections, %zu bytes each way on each, all echoed in %lld ms\n", done, per,
+	       now_ms() - t0);
+	EXPECT_EQ(done, nconn);
+	EXPECT_EQ(bad, 0);
+	for (unsigned int k = 0; k < nconn; k++) {
+		close(cli[k].fd);
+		close(srv[k].fd);
+	}
+	close(lfd);
+}
+
+/* ---- the accept queue ---- */
+
+TEST(full_accept_queue_drops_and_counts_requests_until_accept_makes_room)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct sockaddr_custom to;
+	long long over0;
+	int lfd, c[3], acc[3];
+
+	veth_pair(&a, &b);
+	/* listen(1): the queue holds backlog + 1 = 2 children. */
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 1);
+	to = server_addr(&a, &b);
+	over0 = stat_get(a.ns, "acceptq_overflow");
+	for (int i = 0; i < 2; i++) {
+		c[i] = conn_socket(b.ns, SOCK_STREAM);
+		ASSERT_EQ(connect(c[i], SA(&to), sizeof(to)), 0);
+	}
+	/* A third request finds the queue full of established children: dropped and counted. */
+	c[2] = conn_socket(b.ns, SOCK_STREAM);
+	set_nonblock(c[2], true);
+	ASSERT_ERRNO(connect(c[2], SA(&to), sizeof(to)), EINPROGRESS);
+	EXPECT_EQ(stat_wait_rise(a.ns, "acceptq_overflow", over0, 1), 1);
+	EXPECT_EQ(poll_events(c[2], POLLOUT, 500) & POLLOUT, 0);
+	EXPECT_ERRNO(connect(c[2], SA(&to), sizeof(to)), EALREADY);
+
+	/* accept makes room: the third request's retransmitted SYN gets in. */
+	acc[0] = accept(lfd, NULL, NULL);
+	ASSERT_GE(acc[0], 0);
+	ASSERT_TRUE(poll_wait(c[2], POLLOUT, WAIT_MS) & POLLOUT);
+	EXPECT_EQ(so_error(c[2]), 0);
+	for (int i = 1; i < 3; i++) {
+		acc[i] = accept(lfd, NULL, NULL);
+		ASSERT_GE(acc[i], 0);
+	}
+	set_nonblock(lfd, true);
+	EXPECT_ERRNO(accept(lfd, NULL, NULL), EAGAIN);
+	/* Oldest first: each accepted socket's peer is the client that connected in that order. */
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_custom cn = sock_name(c[i]), pn = peer_name(acc[i]);
+
+		EXPECT_EQ(pn.scu_port, cn.scu_port);
+		set_nonblock(c[i], false);
+		ASSERT_EQ(send(c[i], "x", 1, 0), 1);
+		char ch;
+		ASSERT_EQ(recv(acc[i], &ch, 1, 0), 1);
+	}
+}
+
+TEST(forged_syn_flood_leaves_the_listener_usable)
+{
+	struct link a = { 0 }, b = { 0 };
+	unsigned char f[ETH_ZLEN + AFC_WIRE_HLEN];
+	struct sockaddr_custom to;
+	long long t0, ovf0, evict0;
+	int lfd, inj, cl, acc;
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 4);
+	to = server_addr(&a, &b);
+	ovf0 = stat_get(a.ns, "acceptq_overflow");
+	evict0 = stat_get(a.ns, "half_open_evicted");
+	/* 500 SYNs from forged sources (ports and MACs nobody answers for). */
+	inj = packet_socket(&b, 0);
+	for (unsigned int i = 0; i < 500; i++) {
+		struct afc_wire_hdr w = {
+			.version = AFC_WIRE_VERSION, .type = AFC_WIRE_STREAM, .flags = AFC_WIRE_SYN,
+			.sport = 10000 + i, .dport = PORT_L, .seq = i * 7919u, .window = 65536,
+		};
+		struct link forged = b;
+		size_t n;
+
+		forged.mac[0] = 0x02;
+		forged.mac[4] = i >> 8;
+		forged.mac[5] = i;
+		n = eth_header(f, &forged, &a, afc_param("ethertype") > 0 ?
+					      afc_param("ethertype") : AF_CUSTOM_ETHERTYPE);
+		n += afcw_build(f + n, &w, NULL, 0);
+		ASSERT_EQ(send(inj, f, n < ETH_ZLEN ? ETH_ZLEN : n, 0),
+			  (ssize_t)(n < ETH_ZLEN ? ETH_ZLEN : n));
+	}
+	EXPECT_GE(stat_wait_rise(a.ns, "acceptq_overflow", ovf0, 400), 400);
+	/* A real client still gets in (a half-open child older than 1 s makes room). */
+	t0 = now_ms();
+	cl = conn_socket(b.ns, SOCK_STREAM);
+	ASSERT_EQ(connect(cl, SA(&to), sizeof(to)), 0);
+	acc = accept(lfd, NULL, NULL);
+	ASSERT_GE(acc, 0);
+	printf("# connected %lld ms after the flood; %lld half-open children evicted\n",
+	       now_ms() - t0, stat_get(a.ns, "half_open_evicted") - evict0);
+	EXPECT_GE(stat_get(a.ns, "half_open_evicted") - evict0, 1);
+	ASSERT_EQ(send(cl, "ok", 2, 0), 2);
+	char buf[2];
+	ASSERT_EQ(read_full(acc, buf, 2), 2);
+}
+
+/* ---- connect ---- */
+
 TEST(connect_to_a_port_nobody_listens_on_is_econnrefused)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct sockaddr_custom to;
+	long long refused0, rst0;
+	int cl;
+
+	veth_pair(&a, &b);
+	refused0 = stat_get(b.ns, "conn_refused");
+	rst0 = stat_get(a.ns, "resets_sent");
+	to = scu(PORT_L + 1, b.ifindex, a.mac);
+	cl = conn_socket(b.ns, SOCK_STREAM);
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), ECONNREFUSED);
+	EXPECT_EQ(stat_get(b.ns, "conn_refused") - refused0, 1);
+	EXPECT_GE(stat_get(a.ns, "resets_sent") - rst0, 1);
+	/* The socket can try again (and is refused again). */
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), ECONNREFUSED);
+}
+
+TEST(connect_times_out_with_etimedout_when_the_peers_link_goes_down)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct sockaddr_custom to;
+	long long t0, ms;
+	int lfd, cl, v = 0;
+	socklen_t len = sizeof(v);
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 8);
+	to = server_addr(&a, &b);
+	cl = conn_socket(b.ns, SOCK_STREAM);
+	ASSERT_EQ(getsockopt(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, &v, &len), 0);
+	EXPECT_EQ(v, 6);					/* the default */
+	EXPECT_ERRNO(setsockopt_int(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, 0), EINVAL);
+	EXPECT_ERRNO(setsockopt_int(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, 128), EINVAL);
+	ASSERT_EQ(setsockopt_int(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, 2), 0);
+	ASSERT_EQ(getsockopt(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, &v, &len), 0);
+	EXPECT_EQ(v, 2);
+	link_set_up(&a, false);		/* the peer's end: our SYNs go nowhere */
+	t0 = now_ms();
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), ETIMEDOUT);
+	ms = now_ms() - t0;
+	printf("# ETIMEDOUT after %lld ms (SYN + 2 retries, RTO 1 s doubling: 7 s)\n", ms);
+	EXPECT_GE(ms, 6000);
+	EXPECT_LE(ms, 12000);
+	close(lfd);
+}
+
+TEST(connect_errors_enodev_enetdown_eisconn_and_autobind)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct sockaddr_custom to, nodev, cn;
+	int lfd, cl, acc;
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 8);
+	cl = conn_socket(b.ns, SOCK_STREAM);
+	/* No interface named by an unbound socket, or one that does not exist. */
+	nodev = scu(PORT_L, 0, a.mac);
+	EXPECT_ERRNO(connect(cl, SA(&nodev), sizeof(nodev)), ENODEV);
+	nodev = scu(PORT_L, 9999, a.mac);
+	EXPECT_ERRNO(connect(cl, SA(&nodev), sizeof(nodev)), ENODEV);
+	/* Loopback is not Ethernet. */
+	nodev = scu(PORT_L, 1, a.mac);
+	EXPECT_ERRNO(connect(cl, SA(&nodev), sizeof(nodev)), ENODEV);
+	/* Our own interface down. */
+	to = server_addr(&a, &b);
+	link_set_up(&b, false);
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), ENETDOWN);
+	link_set_up(&b, true);
+	link_wait_ready(&b, &a);
+	link_wait_ready(&a, &b);
+	/* The unbound socket binds an ephemeral port when it connects. */
+	EXPECT_EQ(sock_name(cl).scu_port, 0);
+	ASSERT_EQ(connect(cl, SA(&to), sizeof(to)), 0);
+	cn = sock_name(cl);
+	EXPECT_NE(cn.scu_port, 0);
+	acc = accept(lfd, NULL, NULL);
+	ASSERT_GE(acc, 0);
+	EXPECT_EQ(peer_name(acc).scu_port, cn.scu_port);
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), EISCONN);
+	/* listen on a connected socket. */
+	EXPECT_ERRNO(listen(cl, 4), EINVAL);
+	EXPECT_ERRNO(listen(acc, 4), EINVAL);
+}
+
+TEST(nonblocking_connect_is_einprogress_then_pollout_and_so_error)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct sockaddr_custom to, closed;
+	int lfd, cl, cl2, acc;
+	short r;
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 8);
+	to = server_addr(&a, &b);
+	cl = conn_socket(b.ns, SOCK_STREAM);
+	set_nonblock(cl, true);
+	ASSERT_ERRNO(connect(cl, SA(&to), sizeof(to)), EINPROGRESS);
+	r = poll_wait(cl, POLLOUT, WAIT_MS);
+	EXPECT_TRUE(r & POLLOUT);
+	EXPECT_EQ(r & (POLLERR | POLLHUP), 0);
+	EXPECT_EQ(so_error(cl), 0);
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), EISCONN);
+	acc = accept(lfd, NULL, NULL);
+	ASSERT_GE(acc, 0);
+	EXPECT_EQ(send(cl, "ab", 2, 0), 2);
+	char buf[2];
+	EXPECT_EQ(read_full(acc, buf, 2), 2);
+
+	/* To a closed port: POLLERR (and POLLOUT), SO_ERROR ECONNREFUSED, read once. */
+	closed = scu(PORT_L + 1, b.ifindex, a.mac);
+	cl2 = conn_socket(b.ns, SOCK_SEQPACKET);
+	set_nonblock(cl2, true);
+	ASSERT_ERRNO(connect(cl2, SA(&closed), sizeof(closed)), EINPROGRESS);
+	r = poll_wait(cl2, POLLOUT, WAIT_MS);
+	EXPECT_TRUE(r & POLLERR);
+	EXPECT_EQ(so_error(cl2), ECONNREFUSED);
+	EXPECT_EQ(so_error(cl2), 0);
+}
+
+TEST(nonblocking_connect_in_progress_is_ealready)
 {
 	struct link a = { 0 }, b = { 0 };
 	struct sockaddr_custom to;
 	int cl;
 
 	veth_pair(&a, &b);
-	to = scu(PORT_L + 1, b.ifindex, a.mac);
+	/* The peer's link down: the request stays in progress. */
+	link_set_up(&a, false);
+	to = server_addr(&a, &b);
 	cl = conn_socket(b.ns, SOCK_STREAM);
-	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), ECONNREFUSED);
+	set_nonblock(cl, true);
+	ASSERT_ERRNO(connect(cl, SA(&to), sizeof(to)), EINPROGRESS);
+	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), EALREADY);
+	EXPECT_EQ(poll_events(cl, POLLOUT | POLLIN, 300), 0);
+	EXPECT_ERRNO(send(cl, "x", 1, MSG_NOSIGNAL), EAGAIN);
+	EXPECT_ERRNO(listen(cl, 1), EINVAL);
 }
 
-AFC_MAIN
+/* ---- listen and accept ---- */
+
+TEST(listen_on_dgram_is_eopnotsupp_and_listen_again_changes_the_backlog)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct proc_sock ps;
+	int fd, lfd;
+
+	veth_pair(&a, &b);
+	ns_enter(a.ns);
+	fd = socket(afc_family(), SOCK_DGRAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_ERRNO(listen(fd, 1), EOPNOTSUPP);
+	close(fd);
+	lfd = listener(a.ns, SOCK_SEQPACKET, PORT_L, 1);
+	EXPECT_EQ(listen(lfd, 100), 0);
+	EXPECT_EQ(listen(lfd, 1 << 30), 0);		/* clamped to somaxconn */
+	EXPECT_TRUE(proc_find(a.ns, PORT_L, 0, "LISTEN", &ps));
+	EXPECT_EQ(strcmp(ps.type, "SEQPACKET"), 0);
+	/* An unbound socket binds a port to listen on. */
+	fd = conn_socket(a.ns, SOCK_STREAM);
+	EXPECT_EQ(listen(fd, 1), 0);
+	EXPECT_NE(sock_name(fd).scu_port, 0);
+}
+
+TEST(accept_nonblocking_eagain_rcvtimeo_accept4_flags_and_peer_address)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct timeval tv = { .tv_usec = 300000 };
+	struct sockaddr_custom to, pa, pn, cn;
+	socklen_t len;
+	long long t0, ms;
+	int lfd, cl, acc;
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 8);
+	/* O_NONBLOCK: EAGAIN; SO_RCVTIMEO: EAGAIN after the timeout. */
+	set_nonblock(lfd, true);
+	EXPECT_ERRNO(accept(lfd, NULL, NULL), EAGAIN);
+	set_nonblock(lfd, false);
+	ASSERT_EQ(setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	t0 = now_ms();
+	EXPECT_ERRNO(accept(lfd, NULL, NULL), EAGAIN);
+	ms = now_ms() - t0;
+	EXPECT_GE(ms, 250);
+	EXPECT_LE(ms, 3000);
+	EXPECT_EQ(poll_events(lfd, POLLIN, 0), 0);
+
+	to = server_addr(&a, &b);
+	cl = conn_socket(b.ns, SOCK_STREAM);
+	ASSERT_EQ(connect(cl, SA(&to), sizeof(to)), 0);
+	EXPECT_TRUE(poll_wait(lfd, POLLIN, WAIT_MS) & POLLIN);
+	len = sizeof(pa);
+	memset(&pa, 0xa5, sizeof(pa));
+	acc = accept4(lfd, SA(&pa), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ASSERT_GE(acc, 0);
+	EXPECT_TRUE(fcntl(acc, F_GETFL) & O_NONBLOCK);
+	EXPECT_TRUE(fcntl(acc, F_GETFD) & FD_CLOEXEC);
+	/* The peer address: the client's port and MAC, on our interface. */
+	cn = sock_name(cl);
+	EXPECT_EQ(len, sizeof(pa));
+	EXPECT_EQ(pa.scu_family, afc_family());
+	EXPECT_EQ(pa.scu_port, cn.scu_port);
+	EXPECT_EQ(pa.scu_ifindex, a.ifindex);
+	EXPECT_EQ(memcmp(pa.scu_addr, b.mac, ETH_ALEN), 0);
+	pn = peer_name(acc);
+	EXPECT_EQ(memcmp(&pn, &pa, sizeof(pa)), 0);
+	EXPECT_EQ(ntohs(sock_name(acc).scu_port), PORT_L);
+	/* The client's view of its peer. */
+	pn = peer_name(cl);
+	EXPECT_EQ(ntohs(pn.scu_port), PORT_L);
+	EXPECT_EQ(memcmp(pn.scu_addr, a.mac, ETH_ALEN), 0);
+	/* The accepted non-blocking socket: EAGAIN on an empty queue. */
+	char c;
+	EXPECT_ERRNO(recv(acc, &c, 1, 0), EAGAIN);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+struct kicker {
+	pthread_t target;
+	int delay_ms;
+	int fd;				/* connect this first when >= 0 */
+	struct sockaddr_custom to;
+	bool signal_first;
+	int rc, err;
+};
+
+/* Optionally connects (before or after the signal), and sends SIGALRM to the target thread. */
+static void *kick(void *arg)
+{
+	struct kicker *k = arg;
+
+	usleep(k->delay_ms * 1000);
+	if (k->signal_first)
+		pthread_kill(k->target, SIGALRM);
+	if (k->fd >= 0) {
+		k->rc = connect(k->fd, SA(&k->to), sizeof(k->to));
+		k->err = errno;
+	}
+	if (!k->signal_first)
+		pthread_kill(k->target, SIGALRM);
+	return NULL;
+}
+
+TEST(accept_interrupted_by_a_signal_is_eintr_and_the_next_accept_gets_the_child)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct link a = { 0 }, b = { 0 };
+	struct kicker k;
+	pthread_t t;
+	long long t0;
+	int lfd, eintr = 0;
+	const int rounds = 20;
+
+	veth_pair(&a, &b);
+	lfd = listener(a.ns, SOCK_STREAM, PORT_L, 8);
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+
+	/* Nobody connects: the signal ends the wait with EINTR. */
+	k = (struct kicker){ .target = pthread_self(), .delay_ms = 200, .fd = -1 };
+	ASSERT_EQ(pthread_create(&t, NULL, kick, &k), 0);
+	t0 = now_ms();
+	EXPECT_ERRNO(accept(lfd, NULL, NULL), EINTR);
+	EXPECT_GE(now_ms() - t0, 150);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	EXPECT_EQ(alarms, 1);
+
+	/*
+	 * A connection completes just before or just after the signal: accept returns the child, or
+	 * EINTR and the child is the next accept's.  Never lost, never twice.
+	 */
+	for (int i = 0; i < rounds; i++) {
+		char c = 0;
+		int acc;
+
+		k = (struct kicker){ .target = pthread_self(), .delay_ms = 20 + i * 5,
+				     .fd = conn_socket(b.ns, SOCK_STREAM),
+				     .to = server_addr(&a, &b), .signal_first = i & 1 };
+		ASSERT_EQ(pthread_create(&t, NULL, kick, &k), 0);
+		acc = accept(lfd, NULL, NULL);
+		if (acc < 0) {
+			ASSERT_EQ(errno, EINTR);
+			eintr++;
+			acc = accept(lfd, NULL, NULL);
+		}
+		ASSERT_GE(acc, 0);
+		ASSERT_EQ(pthread_join(t, NULL), 0);
+		ASSERT_EQ(k.rc, 0);
+		ASSERT_EQ(send(k.fd, &(char){ (char)i }, 1, 0), 1);
+		ASSERT_EQ(recv(acc, &c, 1, 0), 1);
+		EXPECT_EQ(c, (char)i);
+		EXPECT_EQ(peer_name(acc).scu_port, sock_name(k.fd).scu_port);
+		close(acc);
+		close(k.fd);
+	}
+	printf("# %d of %d accepts interrupted while the connection arrived\n", eintr, rounds);
+	set_nonblock(lfd, true);
+	EXPECT_ERRNO(accept(lfd, NULL, NULL), EAGAIN);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/* ---- receiving ---- */
+
+struct delayed_send {
+	int fd;
+	int delay_ms;
+	const char *data;
+	size_t len;
+};
+
+static void *send_later(void *arg)
+{
+	struct delayed_send *d = arg;
+
+	usleep(d->delay_ms * 1000);
+	send(d->fd, d->data, d->len, MSG_NOSIGNAL);
+	return NULL;
+}
+
+TEST(stream_peek_dontwait_waitall_and_rcvlowat)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct delayed_send d;
+	char buf[64];
+	pthread_t t;
+	int cl, lfd, acc, lowat = 10;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	/* MSG_DONTWAIT on an empty queue. */
+	EXPECT_ERRNO(recv(acc, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	/* MSG_PEEK leaves the bytes; SIOCINQ counts them; a read takes them. */
+	ASSERT_EQ(send(cl, "abcdef", 6, 0), 6);
+	ASSERT_TRUE(poll_wait(acc, POLLIN, WAIT_MS) & POLLIN);
+	EXPECT_EQ(siocinq(acc), 6);
+	EXPECT_EQ(recv(acc, buf, 3, MSG_PEEK), 3);
+	EXPECT_EQ(memcmp(buf, "abc", 3), 0);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), MSG_PEEK), 6);
+	EXPECT_EQ(siocinq(acc), 6);
+	EXPECT_EQ(recv(acc, buf, 4, 0), 4);
+	EXPECT_EQ(memcmp(buf, "abcd", 4), 0);
+	EXPECT_EQ(siocinq(acc), 2);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 2);
+	EXPECT_EQ(memcmp(buf, "ef", 2), 0);
+	EXPECT_EQ(siocinq(acc), 0);
+
+	/* MSG_WAITALL: 5 bytes now, 5 later; the read returns all 10. */
+	ASSERT_EQ(send(cl, "01234", 5, 0), 5);
+	d = (struct delayed_send){ .fd = cl, .delay_ms = 300, .data = "56789", .len = 5 };
+	ASSERT_EQ(pthread_create(&t, NULL, send_later, &d), 0);
+	EXPECT_EQ(recv(acc, buf, 10, MSG_WAITALL), 10);
+	EXPECT_EQ(memcmp(buf, "0123456789", 10), 0);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	/* (Whatever a short read left behind is taken, so that the next check stands alone.) */
+	usleep(200000);
+	while (recv(acc, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+
+	/* SO_RCVLOWAT 10: a read waits for 10 bytes. */
+	ASSERT_EQ(setsockopt(acc, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof(lowat)), 0);
+	ASSERT_EQ(send(cl, "ABCDE", 5, 0), 5);
+	d = (struct delayed_send){ .fd = cl, .delay_ms = 300, .data = "FGHIJ", .len = 5 };
+	ASSERT_EQ(pthread_create(&t, NULL, send_later, &d), 0);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 10);
+	EXPECT_EQ(memcmp(buf, "ABCDEFGHIJ", 10), 0);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+}
+
+TEST(seqpacket_short_read_truncates_discards_the_rest_and_sets_msg_eor)
+{
+	struct link a = { 0 }, b = { 0 };
+	static char big[MAX_RECORD + 1];
+	char buf[2000];
+	struct iovec iov = { .iov_base = buf };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int cl, lfd, acc;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_SEQPACKET, &cl, &lfd);
+	EXPECT_ERRNO(send(cl, big, MAX_RECORD + 1, 0), EMSGSIZE);
+	for (int i = 0; i < 1500; i++)
+		big[i] = (char)i;
+	ASSERT_EQ(send(cl, big, 1500, 0), 1500);
+	ASSERT_EQ(send(cl, "next", 4, 0), 4);
+	ASSERT_EQ(send(cl, big, 1500, 0), 1500);
+	/* 100 of 1500 bytes: the head, MSG_TRUNC, and the rest is gone. */
+	iov.iov_len = 100;
+	EXPECT_EQ(recvmsg(acc, &msg, 0), 100);
+	EXPECT_TRUE(msg.msg_flags & MSG_TRUNC);
+	EXPECT_EQ(memcmp(buf, big, 100), 0);
+	iov.iov_len = sizeof(buf);
+	msg.msg_flags = 0;
+	EXPECT_EQ(recvmsg(acc, &msg, 0), 4);
+	EXPECT_EQ(memcmp(buf, "next", 4), 0);
+	EXPECT_TRUE(msg.msg_flags & MSG_EOR);
+	EXPECT_EQ(msg.msg_flags & MSG_TRUNC, 0);
+	/* MSG_TRUNC as a flag: the record's real length. */
+	iov.iov_len = 10;
+	msg.msg_flags = 0;
+	EXPECT_EQ(recvmsg(acc, &msg, MSG_TRUNC), 1500);
+	EXPECT_TRUE(msg.msg_flags & MSG_TRUNC);
+	EXPECT_TRUE(msg.msg_flags & MSG_EOR);
+	EXPECT_EQ(memcmp(buf, big, 10), 0);
+	EXPECT_ERRNO(recv(acc, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	/* MSG_PEEK leaves a record whole. */
+	ASSERT_EQ(send(cl, "peek", 4, 0), 4);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), MSG_PEEK), 4);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 4);
+	EXPECT_EQ(memcmp(buf, "peek", 4), 0);
+}
+
+/* ---- poll ---- */
+
+TEST(poll_reports_pollin_pollout_pollrdhup_pollhup_and_pollerr)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	char buf[16];
+	short r;
+	int cl, lfd, acc;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	r = poll_events(cl, POLLIN | POLLOUT | POLLRDHUP, 0);
+	EXPECT_EQ(r, POLLOUT);
+	r = poll_events(acc, POLLIN | POLLOUT | POLLRDHUP, 0);
+	EXPECT_EQ(r, POLLOUT);
+	ASSERT_EQ(send(cl, "x", 1, 0), 1);
+	r = poll_wait(acc, POLLIN, WAIT_MS);
+	EXPECT_EQ(r & (POLLIN | POLLRDHUP | POLLHUP | POLLERR), POLLIN);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 1);
+	/* Nothing queued at the sender once the byte is acknowledged. */
+	for (long long end = now_ms() + WAIT_MS; siocoutq(cl) && now_ms() < end;)
+		usleep(1000);
+	EXPECT_EQ(siocoutq(cl), 0);
+	/* The peer's FIN: POLLIN | POLLRDHUP, still writable. */
+	ASSERT_EQ(shutdown(cl, SHUT_WR), 0);
+	r = poll_until(acc, POLLIN | POLLOUT | POLLRDHUP, POLLRDHUP, WAIT_MS);
+	EXPECT_EQ(r, POLLIN | POLLRDHUP | POLLOUT);
+	/* Both directions shut: POLLHUP on both. */
+	ASSERT_EQ(shutdown(acc, SHUT_WR), 0);
+	r = poll_until(cl, POLLIN | POLLRDHUP, POLLRDHUP, WAIT_MS);
+	EXPECT_EQ(r & (POLLIN | POLLRDHUP | POLLHUP | POLLERR), POLLIN | POLLRDHUP | POLLHUP);
+	r = poll_events(acc, POLLIN | POLLRDHUP, 0);
+	EXPECT_EQ(r & (POLLIN | POLLRDHUP | POLLHUP | POLLERR), POLLIN | POLLRDHUP | POLLHUP);
+	close(cl);
+	close(acc);
+
+	/* A reset: POLLERR. */
+	acc = connect_pair_at(&a, &b, SOCK_STREAM, PORT_L + 1, &cl, &lfd);
+	ASSERT_EQ(setsockopt(acc, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(acc);
+	r = poll_wait(cl, POLLIN, WAIT_MS);
+	EXPECT_TRUE(r & POLLERR);
+	EXPECT_TRUE(r & POLLHUP);
+	EXPECT_EQ(so_error(cl), ECONNRESET);
+}
+
+/* ---- closing ---- */
+
+/* One side shuts its sending half; the other still sends until it closes. */
+static void half_close(int type)
+{
+	struct link a = { 0 }, b = { 0 };
+	char buf[64];
+	int cl, lfd, acc;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, type, &cl, &lfd);
+	/* Client -> server: data, then FIN; the server reads the data, then 0 (again and again). */
+	ASSERT_EQ(send(cl, "request", 7, 0), 7);
+	ASSERT_EQ(shutdown(cl, SHUT_WR), 0);
+	EXPECT_ERRNO(send(cl, "more", 4, MSG_NOSIGNAL), EPIPE);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 7);
+	EXPECT_EQ(memcmp(buf, "request", 7), 0);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 0);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 0);
+	/* Server -> client still flows over the half-closed connection. */
+	for (int i = 0; i < 50; i++)
+		ASSERT_EQ(send(acc, "reply-xxxx", 10, 0), 10);
+	for (int i = 0; i < 50; i++)
+		ASSERT_EQ(read_full(cl, buf, 10), 10);
+	EXPECT_EQ(memcmp(buf, "reply-xxxx", 10), 0);
+	/* The server closes its half: the client reads 0. */
+	ASSERT_EQ(shutdown(acc, SHUT_WR), 0);
+	EXPECT_EQ(recv(cl, buf, sizeof(buf), 0), 0);
+	EXPECT_EQ(so_error(cl), 0);
+	EXPECT_EQ(so_error(acc), 0);
+	close(cl);
+	close(acc);
+
+	/* The other way round: the server shuts first, the client keeps sending. */
+	acc = connect_pair_at(&a, &b, type, PORT_L + 1, &cl, &lfd);
+	ASSERT_EQ(shutdown(acc, SHUT_WR), 0);
+	EXPECT_EQ(recv(cl, buf, sizeof(buf), 0), 0);
+	ASSERT_EQ(send(cl, "late", 4, 0), 4);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 4);
+	EXPECT_EQ(memcmp(buf, "late", 4), 0);
+	close(cl);
+	EXPECT_EQ(recv(acc, buf, sizeof(buf), 0), 0);
+	close(acc);
+}
+
+TEST(stream_half_close_works_both_ways)
+{
+	half_close(SOCK_STREAM);
+}
+
+TEST(seqpacket_half_close_works_both_ways)
+{
+	half_close(SOCK_SEQPACKET);
+}
+
+struct send_close {
+	int fd;
+	const void *buf;
+	size_t len;
+	ssize_t ret;
+	int outq;
+};
+
+static void *send_then_close(void *arg)
+{
+	struct send_close *sc = arg;
+
+	sc->ret = send(sc->fd, sc->buf, sc->len, 0);
+	ioctl(sc->fd, SIOCOUTQ, &sc->outq);
+	close(sc->fd);
+	return NULL;
+}
+
+TEST(orderly_close_delivers_all_queued_data_before_eof)
+{
+	struct link a = { 0 }, b = { 0 };
+	static unsigned char out[1 << 20], in[1 << 20];
+	uint64_t s = 42;
+	int cl, lfd, acc;
+
+	struct send_close sc;
+	pthread_t t;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	rng_fill(&s, out, sizeof(out));
+	/* 1 MiB written and the socket closed at once, much of it still queued: all arrives. */
+	sc = (struct send_close){ .fd = cl, .buf = out, .len = sizeof(out) };
+	ASSERT_EQ(pthread_create(&t, NULL, send_then_close, &sc), 0);
+	EXPECT_EQ(read_full(acc, in, sizeof(in)), sizeof(in));
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	EXPECT_EQ(sc.ret, sizeof(out));
+	printf("# %d bytes still queued at close\n", sc.outq);
+	EXPECT_EQ(memcmp(in, out, sizeof(in)), 0);
+	EXPECT_EQ(recv(acc, in, sizeof(in), 0), 0);
+	EXPECT_EQ(so_error(acc), 0);
+}
+
+TEST(so_linger_zero_close_resets_and_the_peer_gets_econnreset)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	long long reset0, sent0;
+	char buf[16];
+	int cl, lfd, acc;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	reset0 = stat_get(b.ns, "conn_reset");
+	sent0 = stat_get(a.ns, "resets_sent");
+	ASSERT_EQ(setsockopt(acc, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(acc);
+	EXPECT_ERRNO(recv(cl, buf, sizeof(buf), 0), ECONNRESET);
+	EXPECT_EQ(stat_get(b.ns, "conn_reset") - reset0, 1);
+	EXPECT_GE(stat_get(a.ns, "resets_sent") - sent0, 1);
+	/* The error is reported once; the connection is gone: EOF, and writes EPIPE. */
+	EXPECT_EQ(recv(cl, buf, sizeof(buf), 0), 0);
+	EXPECT_ERRNO(send(cl, "x", 1, MSG_NOSIGNAL), EPIPE);
+	/* Nothing lingers on the aborting side (no TIME_WAIT). */
+	EXPECT_TRUE(!proc_find(a.ns, PORT_L, sock_name(cl).scu_port, NULL, NULL));
+}
+
+TEST(close_with_unread_data_resets_and_the_peer_gets_econnreset)
+{
+	struct link a = { 0 }, b = { 0 };
+	int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+	char buf[16];
+
+	veth_pair(&a, &b);
+	for (int i = 0; i < 2; i++) {
+		int cl, lfd, acc;
+
+		acc = connect_pair_at(&a, &b, types[i], PORT_L + i, &cl, &lfd);
+		ASSERT_EQ(send(cl, "unread", 6, 0), 6);
+		ASSERT_TRUE(poll_wait(acc, POLLIN, WAIT_MS) & POLLIN);
+		close(acc);			/* 6 bytes never read */
+		/* The client sees POLLERR, then ECONNRESET. */
+		EXPECT_TRUE(poll_wait(cl, POLLIN, WAIT_MS) & POLLERR);
+		EXPECT_ERRNO(recv(cl, buf, sizeof(buf), 0), ECONNRESET);
+	}
+}
+
+static int sigpipes_pending(void)
+{
+	sigset_t set;
+
+	ASSERT_EQ(sigpending(&set), 0);
+	return sigismember(&set, SIGPIPE);
+}
+
+static void sigpipe_clear(void)
+{
+	struct timespec zero = { 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	while (sigtimedwait(&set, NULL, &zero) == SIGPIPE)
+		;
+}
+
+TEST(write_after_shutdown_is_epipe_with_sigpipe_unless_msg_nosignal)
+{
+	struct link a = { 0 }, b = { 0 };
+	sigset_t set;
+	int cl, lfd, acc;
+
+	/* SIGPIPE blocked, so that it stays pending where the test can see it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	ASSERT_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	ASSERT_EQ(shutdown(cl, SHUT_WR), 0);
+	EXPECT_ERRNO(send(cl, "x", 1, MSG_NOSIGNAL), EPIPE);
+	EXPECT_EQ(sigpipes_pending(), 0);
+	EXPECT_ERRNO(send(cl, "x", 1, 0), EPIPE);
+	EXPECT_EQ(sigpipes_pending(), 1);
+	sigpipe_clear();
+	EXPECT_ERRNO(write(cl, "x", 1), EPIPE);
+	EXPECT_EQ(sigpipes_pending(), 1);
+	sigpipe_clear();
+	close(acc);
+}
+
+TEST(write_after_the_peer_closed_is_epipe_with_sigpipe_unless_msg_nosignal)
+{
+	struct link a = { 0 }, b = { 0 };
+	long long t0, deadline, ms;
+	sigset_t set;
+	int cl, lfd, acc, err = 0, writes = 0;
+	char buf[16];
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	ASSERT_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	close(acc);			/* orderly: the client reads EOF */
+	close(lfd);
+	EXPECT_EQ(recv(cl, buf, sizeof(buf), 0), 0);
+	/*
+	 * The peer is gone: what the client writes now is answered with a reset, and from then
+	 * on a write fails with EPIPE (the reset itself may be reported once as ECONNRESET).
+	 */
+	t0 = now_ms();
+	deadline = t0 + 2 * WAIT_MS;
+	while (now_ms() < deadline) {
+		if (send(cl, "x", 1, MSG_NOSIGNAL) < 0) {
+			err = errno;
+			if (err == EPIPE)
+				break;
+			EXPECT_EQ(err, ECONNRESET);
+		} else {
+			writes++;
+		}
+		usleep(20000);
+	}
+	ms = now_ms() - t0;
+	printf("# EPIPE after %lld ms and %d writes the closed peer accepted\n", ms, writes);
+	ASSERT_EQ(err, EPIPE);
+	/* One write reaches the peer, whose reset comes back a round trip later. */
+	EXPECT_LE(ms, 2000);
+	EXPECT_EQ(sigpipes_pending(), 0);
+	EXPECT_ERRNO(send(cl, "x", 1, 0), EPIPE);
+	EXPECT_EQ(sigpipes_pending(), 1);
+	sigpipe_clear();
+	/* Unblocked and unhandled, SIGPIPE kills the writer. */
+	pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		send(cl, "x", 1, 0);
+		_exit(0);
+	}
+	int status;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE);
+}
+
+/* ---- forged resets ---- */
+
+static unsigned short ethertype(void)
+{
+	long t = afc_param("ethertype");
+
+	return t > 0 ? t : AF_CUSTOM_ETHERTYPE;
+}
+
+/*
+ * Reads frames captured on the client's link until a data segment of `len` bytes; returns its
+ * sequence number.
+ */
+static unsigned int capture_data_seq(int cap, unsigned short len)
+{
+	unsigned char f[2048];
+	long long deadline = now_ms() + WAIT_MS;
+
+	while (now_ms() < deadline) {
+		struct pollfd p = { .fd = cap, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		n = recv(cap, f, sizeof(f), 0);
+		ASSERT_GE(n, 0);
+		if (n < ETH_HLEN + AFC_WIRE_HLEN)
+			continue;
+		const unsigned char *h = f + ETH_HLEN;
+		if (afcw_get16(h + AFC_WIRE_OFF_LEN) == len)
+			return afcw_get32(h + AFC_WIRE_OFF_SEQ);
+	}
+	AFC_FAIL(1, "no %u-byte segment captured", len);
+	return 0;
+}
+
+/* A RST (flags as given) from the server's port at a to the client's port at b. */
+static void forge_rst(int inj, const struct link *a, const struct link *b, unsigned short cport,
+		      unsigned char flags, unsigned int seq, unsigned int ack)
+{
+	unsigned char f[ETH_ZLEN + AFC_WIRE_HLEN] = { 0 };
+	struct afc_wire_hdr w = {
+		.version = AFC_WIRE_VERSION, .type = AFC_WIRE_STREAM, .flags = flags,
+		.sport = PORT_L, .dport = cport, .seq = seq, .ack = ack,
+	};
+	size_t n = eth_header(f, a, b, ethertype());
+
+	n += afcw_build(f + n, &w, NULL, 0);
+	if (n < ETH_ZLEN)
+		n = ETH_ZLEN;
+	ASSERT_EQ(send(inj, f, n, 0), (ssize_t)n);
+}
+
+TEST(forged_out_of_window_resets_are_ignored_counted_and_leave_the_connection_alive)
+{
+	struct link a = { 0 }, b = { 0 };
+	unsigned int seq, rcv_nxt, offsets[] = {
+		1, 2, 100, 1460, 65536, 1u << 20, 1u << 24, 1u << 30, 1u << 31,
+		-1u, -2u, -1460u, -65536u, -(1u << 24), -(1u << 30),
+	};
+	unsigned short cport;
+	long long oow0, reset0;
+	uint64_t rnd = 7;
+	int cl, lfd, acc, cap, inj, forged = 0;
+	char buf[16];
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	cport = ntohs(sock_name(cl).scu_port);
+	/* The client's rcv_nxt, from the server's next data segment seen on the client's link. */
+	cap = packet_socket(&b, ethertype());
+	ASSERT_EQ(send(acc, "s", 1, 0), 1);
+	seq = capture_data_seq(cap, 1);
+	rcv_nxt = seq + 1;
+	ASSERT_EQ(recv(cl, buf, sizeof(buf), 0), 1);
+
+	oow0 = stat_get(b.ns, "out_of_window");
+	reset0 = stat_get(b.ns, "conn_reset");
+	inj = packet_socket(&a, 0);		/* frames out of veth0: as from the server */
+	for (size_t i = 0; i < ARRAY_SIZE(offsets); i++) {
+		forge_rst(inj, &a, &b, cport, AFC_WIRE_RST, rcv_nxt + offsets[i], 0);
+		forge_rst(inj, &a, &b, cport, AFC_WIRE_RST | AFC_WIRE_ACK, rcv_nxt + offsets[i], 0);
+		forged += 2;
+	}
+	for (int i = 0; i < 200; i++) {
+		unsigned int s = (unsigned int)rng_next(&rnd);
+
+		if (s == rcv_nxt)
+			continue;
+		forge_rst(inj, &a, &b, cport, AFC_WIRE_RST, s, 0);
+		forged++;
+	}
+	EXPECT_EQ(stat_wait_rise(b.ns, "out_of_window", oow0, forged), forged);
+	printf("# %d forged resets, out_of_window +%lld\n", forged,
+	       stat_get(b.ns, "out_of_window") - oow0);
+
+	/* Alive: no error, both directions carry data, still ESTABLISHED. */
+	EXPECT_EQ(so_error(cl), 0);
+	EXPECT_EQ(stat_get(b.ns, "conn_reset"), reset0);
+	ASSERT_EQ(send(cl, "ping", 4, 0), 4);
+	ASSERT_EQ(read_full(acc, buf, 4), 4);
+	EXPECT_EQ(memcmp(buf, "ping", 4), 0);
+	ASSERT_EQ(send(acc, "pong", 4, 0), 4);
+	seq = capture_data_seq(cap, 4);
+	ASSERT_EQ(read_full(cl, buf, 4), 4);
+	EXPECT_EQ(memcmp(buf, "pong", 4), 0);
+	EXPECT_TRUE(proc_find(b.ns, cport, PORT_L, "ESTABLISHED", NULL));
+
+	/* The frames did reach the connection: a reset at exactly rcv_nxt ends it. */
+	forge_rst(inj, &a, &b, cport, AFC_WIRE_RST, seq + 4, 0);
+	ASSERT_TRUE(poll_wait(cl, POLLIN, WAIT_MS) & POLLERR);
+	EXPECT_ERRNO(recv(cl, buf, sizeof(buf), 0), ECONNRESET);
+	EXPECT_EQ(stat_get(b.ns, "conn_reset") - reset0, 1);
+}
+
+/* ---- /proc ---- */
+
+TEST(proc_net_af_custom_shows_types_and_states_listen_established_time_wait)
+{
+	struct link a = { 0 }, b = { 0 };
+	struct proc_sock ps;
+	unsigned short cport;
+	long long t0;
+	int cl, lfd, acc, cl2, lfd2, acc2;
+	char c;
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	cport = ntohs(sock_name(cl).scu_port);
+	EXPECT_TRUE(proc_find(a.ns, PORT_L, 0, "LISTEN", &ps));
+	EXPECT_EQ(strcmp(ps.type, "STREAM"), 0);
+	EXPECT_TRUE(proc_find(a.ns, PORT_L, cport, "ESTABLISHED", &ps));
+	EXPECT_EQ(strcmp(ps.type, "STREAM"), 0);
+	EXPECT_TRUE(proc_find(b.ns, cport, PORT_L, "ESTABLISHED", &ps));
+
+	/* The client closes first: FIN_WAIT2 until the server closes, then TIME_WAIT for 2 s. */
+	close(cl);
+	EXPECT_EQ(recv(acc, &c, 1, 0), 0);
+	EXPECT_TRUE(proc_find(a.ns, PORT_L, cport, "CLOSE_WAIT", NULL));
+	EXPECT_TRUE(proc_wait(b.ns, cport, PORT_L, "FIN_WAIT2"));
+	close(acc);
+	t0 = now_ms();
+	while (!proc_find(b.ns, cport, PORT_L, "TIME_WAIT", NULL) && now_ms() - t0 < WAIT_MS)
+		usleep(2000);
+	EXPECT_TRUE(proc_find(b.ns, cport, PORT_L, "TIME_WAIT", NULL));
+	/* The server side is gone once its FIN is acknowledged (LAST_ACK -> CLOSED). */
+	while (proc_find(a.ns, PORT_L, cport, NULL, NULL) && now_ms() - t0 < WAIT_MS)
+		usleep(2000);
+	EXPECT_TRUE(!proc_find(a.ns, PORT_L, cport, NULL, NULL));
+	usleep(1000 * 1000);
+	EXPECT_TRUE(proc_find(b.ns, cport, PORT_L, "TIME_WAIT", NULL));	/* still, at 1 s */
+	while (proc_find(b.ns, cport, PORT_L, NULL, NULL) && now_ms() - t0 < WAIT_MS)
+		usleep(10000);
+	printf("# TIME_WAIT gone %lld ms after the close\n", now_ms() - t0);
+	EXPECT_TRUE(!proc_find(b.ns, cport, PORT_L, NULL, NULL));
+	EXPECT_GE(now_ms() - t0, TIME_WAIT_MS - 200);
+
+	/* SEQPACKET. */
+	lfd2 = listener(a.ns, SOCK_SEQPACKET, PORT_L + 1, 4);
+	cl2 = conn_socket(b.ns, SOCK_SEQPACKET);
+	struct sockaddr_custom to = scu(PORT_L + 1, b.ifindex, a.mac);
+	ASSERT_EQ(connect(cl2, SA(&to), sizeof(to)), 0);
+	acc2 = accept(lfd2, NULL, NULL);
+	ASSERT_GE(acc2, 0);
+	EXPECT_TRUE(proc_find(b.ns, ntohs(sock_name(cl2).scu_port), PORT_L + 1, "ESTABLISHED",
+			      &ps));
+	EXPECT_EQ(strcmp(ps.type, "SEQPACKET"), 0);
+}
+
+/* ---- rmmod (last: it unloads and reloads the module) ---- */
+
+static const char *module_path = "/afc/af_custom.ko";
+
+static int module_unload(void)
+{
+	return syscall(SYS_delete_module, "af_custom", O_NONBLOCK);
+}
+
+static int module_load(void)
+{
+	int fd = open(module_path, O_RDONLY | O_CLOEXEC);
+	int ret, err;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static bool module_loaded(void)
+{
+	struct stat st;
+
+	return stat(AFC_SYSFS, &st) == 0;
+}
+
+/* Is the unload refused as busy?  (EWOULDBLOCK with O_NONBLOCK; EBUSY on older kernels.) */
+static bool unload_refused(void)
+{
+	int r = module_unload();
+
+	if (r == 0)
+		return false;
+	if (errno != EWOULDBLOCK && errno != EBUSY)
+		AFC_FAIL(1, "delete_module: %s", strerror(errno));
+	return true;
+}
+
+TEST(rmmod_refused_while_a_connection_or_its_time_wait_exists_and_clean_after)
+{
+	struct link a = { 0 }, b = { 0 };
+	long long t0, t_closed, t_gone = -1;
+	unsigned short cport;
+	int cl, lfd, acc;
+	char c;
+
+	if (access(module_path, R_OK))
+		SKIP("%s not found: cannot reload the module afterwards", module_path);
+	/* Earlier cases' connections finish closing first (TIME_WAIT, an orphan's FIN_WAIT2). */
+	t0 = now_ms();
+	while (afc_module_refcnt() != 0 && now_ms() - t0 < 30000)
+		usleep(50000);
+	printf("# module idle after %lld ms (refcnt %ld)\n", now_ms() - t0, afc_module_refcnt());
+	ASSERT_EQ(afc_module_refcnt(), 0);
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	cport = ntohs(sock_name(cl).scu_port);
+	EXPECT_TRUE(unload_refused());
+	/* Every descriptor closed: the connection is still closing, and holds the module. */
+	close(lfd);
+	close(cl);			/* the client closes first: it will linger in TIME_WAIT */
+	ASSERT_EQ(recv(acc, &c, 1, 0), 0);
+	close(acc);
+	t_closed = now_ms();
+	while (!proc_find(b.ns, cport, PORT_L, "TIME_WAIT", NULL) && now_ms() - t_closed < WAIT_MS)
+		usleep(2000);
+	ASSERT_TRUE(proc_find(b.ns, cport, PORT_L, "TIME_WAIT", NULL));
+	EXPECT_TRUE(unload_refused());
+	EXPECT_TRUE(module_loaded());
+	/* After TIME_WAIT (2 s) the module unloads. */
+	while (now_ms() - t_closed < TIME_WAIT_MS + 8000) {
+		if (!unload_refused()) {
+			t_gone = now_ms() - t_closed;
+			break;
+		}
+		usleep(20000);
+	}
+	printf("# rmmod succeeded %lld ms after the last close\n", t_gone);
+	EXPECT_GE(t_gone, TIME_WAIT_MS - 200);
+	EXPECT_TRUE(!module_loaded());
+	/* Loaded again, as later tests expect. */
+	if (!module_loaded())
+		ASSERT_EQ(module_load(), 0);
+	ASSERT_TRUE(module_loaded());
+	ns_enter(a.ns);
+	int fd = socket(afc_family(), SOCK_STREAM, 0);
+	EXPECT_GE(fd, 0);
+}
+
+/* stream_test [WORD...]: every case, or those whose names contain one of the words. */
+int main(int argc, char **argv)
+{
+	int n = 0;
+
+	if (argc < 2)
+		return afc_run_tests();
+	for (int i = 0; i < afc_ntests; i++)
+		for (int w = 1; w < argc; w++)
+			if (strstr(afc_tests[i].name, argv[w])) {
+				afc_tests[n++] = afc_tests[i];
+				break;
+			}
+	afc_ntests = n;
+	return afc_run_tests();
+}
