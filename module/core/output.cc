@@ -80,7 +80,15 @@ void send_seg(Socket *s, struct sk_buff *skb)
 {
 	TxSeg *t = tx_seg(skb);
 	struct sk_buff *copy = afk_skb_tx_copy(skb);
+	Conn &c = s->conn;
 
+	// One segment at a time is timed for the RTT, from its first transmission to the first
+	// acknowledgement that covers it; a retransmission spoils the measurement (Karn).
+	if (!t->sent && !c.rtt_timing) {
+		c.rtt_timing = true;
+		c.rtt_seq = seg_end(t);
+		c.rtt_start = now_ms();
+	}
 	t->sent++;
 	t->sent_ms = now_ms();
 	if (!copy) {
@@ -173,12 +181,21 @@ void conn_push(Socket *s)
 		timer_set(s, rto_backed_off(s));
 }
 
+// Send the first unacknowledged segment again, and enter loss recovery until everything sent so
+// far is acknowledged: each partial acknowledgement meanwhile retransmits the next hole at once
+// (NewReno, RFC 6582), instead of waiting a timeout per lost segment.
 bool conn_retransmit(Socket *s)
 {
+	Conn &c = s->conn;
 	struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE);
 
-	if (!skb || !before(tx_seg(skb)->seq, s->conn.snd_nxt))
+	if (!skb || !before(tx_seg(skb)->seq, c.snd_nxt))
 		return false;
+	c.rtt_timing = false;
+	if (!c.in_recovery) {
+		c.in_recovery = true;
+		c.recover = c.snd_nxt;
+	}
 	send_seg(s, skb);
 	s->conn.retrans++;
 	count(net_of(s->net), AFC_STAT_SEGS_RETRANS);
@@ -251,20 +268,20 @@ void send_reset_for(struct net *net, int type, const RxMeta *m, unsigned short d
 	xmit(net, m->ifindex, skb, m->mac, nullptr, 0);
 }
 
-// The peer acknowledged everything before @ack: free those segments, take an RTT sample from
-// the first if it was sent once (Karn's rule).
+// The peer acknowledged everything before @ack: free those segments, and take the RTT sample
+// if the timed segment is covered.
 void tx_clean(Socket *s, unsigned int ack)
 {
-	bool sampled = false;
+	Conn &c = s->conn;
 
+	if (c.rtt_timing && !before(ack, c.rtt_seq)) {
+		c.rtt_timing = false;
+		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.rtt_start));
+	}
 	while (struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE)) {
 		TxSeg *t = tx_seg(skb);
 		if (after(seg_end(t), ack))
 			break;
-		if (!sampled && t->sent == 1) {
-			rtt_sample(s, static_cast<unsigned int>(now_ms() - t->sent_ms));
-			sampled = true;
-		}
 		afk_q_unlink(s->sk, AFC_Q_WRITE, skb);
 		afk_skb_consume(skb);		// uncharges the send buffer, wakes writers
 	}

@@ -47,6 +47,11 @@ struct Conn {
 	unsigned int challenges = 0;		// and how many went out in it
 	unsigned char dupacks = 0;
 	bool fin_queued = false;
+	bool in_recovery = false;		// a loss is being repaired until snd_una passes
+	unsigned int recover = 0;		// ... this: snd_nxt when it began
+	bool rtt_timing = false;		// a segment is being timed (RTT)
+	unsigned int rtt_seq = 0;		// ... acknowledged once ack reaches this
+	unsigned long long rtt_start = 0;
 
 	// Receive side: rcv_nxt is the next byte expected; we advertised up to rcv_adv.
 	unsigned int irs = 0, rcv_nxt = 0, rcv_adv = 0;

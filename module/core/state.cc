@@ -87,11 +87,15 @@ bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 		c.snd_una = ack;
 		c.dupacks = 0;
 		rto_reset(s);
+		if (c.in_recovery && !before(ack, c.recover))
+			c.in_recovery = false;
+		else if (c.in_recovery)
+			conn_retransmit(s);	// a partial acknowledgement: the next hole
 		if (c.snd_una == c.snd_nxt)
 			timer_clear(s);
 		else
 			timer_set(s, rto_backed_off(s));
-	} else if (!len && c.snd_una != c.snd_nxt && right == c.snd_right) {
+	} else if (!len && c.snd_una != c.snd_nxt && !c.in_recovery) {
 		// Three duplicate acknowledgements: the first unacknowledged segment was lost.
 		if (++c.dupacks == 3)
 			conn_retransmit(s);

@@ -244,6 +244,8 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 		c.srtt = c.rttvar = c.rto = 0;
 		c.retrans = 0;
 		c.max_snd_wnd = 0;
+		c.in_recovery = c.rtt_timing = false;
+		c.dupacks = 0;
 		c.rcv_nxt = c.rcv_adv = 0;
 		c.fin_queued = c.fin_rcvd = false;
 		s->shutdown.store(0);
