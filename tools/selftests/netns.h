@@ -222,7 +222,12 @@ static inline void link_wait_ready(const struct link *from, const struct link *t
 
 	eth_header(frame, from, to, NS_PROBE_ETHERTYPE);
 	do {
-		ASSERT_EQ(send(tx, frame, sizeof(frame), 0), sizeof(frame));
+		/* Until the link is up a queue may refuse the probe: ENOBUFS, try again. */
+		ssize_t n = send(tx, frame, sizeof(frame), 0);
+
+		if (n < 0 && errno == ENOBUFS)
+			n = sizeof(frame);
+		ASSERT_EQ(n, sizeof(frame));
 		if (poll(&p, 1, 20) == 1)
 			break;
 	} while (now_ms() < deadline);
