@@ -18,9 +18,8 @@
 #include "../lib/afc.h"
 #include "../lib/wire.h"
 #include "netns.h"
+#include "sockets.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define SA(p)		((struct sockaddr *)(p))
 
 #define WIRE_HLEN	AFC_WIRE_HLEN
 #define WIRE_VERSION	AFC_WIRE_VERSION
@@ -31,61 +30,10 @@
 #define EPHEMERAL_HIGH	65535
 #define PORT_A		5000
 #define PORT_B		6000
-#define RECV_TIMEOUT_S	10
 #define WAIT_MS		10000	/* how long to wait for frames in flight */
 
-static const unsigned char broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* ---- addresses and sockets ---- */
-
-static struct sockaddr_custom scu(unsigned short port, int ifindex, const unsigned char *mac)
-{
-	struct sockaddr_custom a = {
-		.scu_family = afc_family(),
-		.scu_port = htons(port),
-		.scu_ifindex = ifindex,
-	};
-
-	if (mac)
-		memcpy(a.scu_addr, mac, ETH_ALEN);
-	return a;
-}
-
-/* The address that reaches `port` of the far end `to` of link `out`, sent out of `out`. */
-static struct sockaddr_custom peer_of(const struct link *out, const struct link *to,
-				      unsigned short port)
-{
-	return scu(port, out->ifindex, to->mac);
-}
-
-/* A datagram socket in namespace ns, with the default receive timeout. */
-static int dgram_socket(int ns)
-{
-	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
-	int fd;
-
-	ns_enter(ns);
-	fd = socket(afc_family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
-
-static int bind_to(int fd, unsigned short port, int ifindex)
-{
-	struct sockaddr_custom a = scu(port, ifindex, NULL);
-
-	return bind(fd, SA(&a), sizeof(a));
-}
-
-/* A socket in ns bound to port on ifindex (bind must succeed). */
-static int bound_socket(int ns, unsigned short port, int ifindex)
-{
-	int fd = dgram_socket(ns);
-
-	ASSERT_EQ(bind_to(fd, port, ifindex), 0);
-	return fd;
-}
 
 /* bind() of a new socket in ns, left open so that it keeps its port; returns bind's result. */
 static int bind_new(int ns, unsigned short port, int ifindex, bool reuse)
@@ -95,12 +43,6 @@ static int bind_new(int ns, unsigned short port, int ifindex, bool reuse)
 	if (reuse)
 		ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
 	return bind_to(fd, port, ifindex);
-}
-
-static ssize_t send_to(int fd, const void *buf, size_t len, int flags,
-		       const struct sockaddr_custom *dst)
-{
-	return sendto(fd, buf, len, flags, SA(dst), sizeof(*dst));
 }
 
 /* recvmsg() into buf, with the sender's address in *from and the message flags in *msg_flags. */
@@ -160,15 +102,6 @@ static bool addr_is(const struct sockaddr_custom *a, unsigned short port, int if
 	       a->scu_family, ntohs(a->scu_port), a->scu_ifindex, mac_str(got, a->scu_addr),
 	       a->scu_zero[0], a->scu_zero[1], port, ifindex, mac_str(want, mac));
 	return false;
-}
-
-static int sockopt_int(int fd, int opt)
-{
-	int v = -1;
-	socklen_t len = sizeof(v);
-
-	ASSERT_EQ(getsockopt(fd, SOL_SOCKET, opt, &v, &len), 0);
-	return v;
 }
 
 static int ioctl_int(int fd, unsigned long req)

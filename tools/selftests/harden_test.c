@@ -23,9 +23,8 @@
 #include "../lib/afc.h"
 #include "../lib/wire.h"
 #include "netns.h"
+#include "sockets.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define SA(p)		((struct sockaddr *)(p))
 
 #define WIRE_HLEN	AFC_WIRE_HLEN
 
@@ -33,69 +32,11 @@
 #define EPHEMERAL_HIGH	65535
 #define PORT_A		5000
 #define PORT_B		6000
-#define RECV_TIMEOUT_S	10
 #define WAIT_MS		10000	/* how long to wait for frames in flight */
-
-/* netns.h helpers these cases do not need. */
-static void (*const unused_link_set_mtu)(struct link *, int) __attribute__((unused)) = link_set_mtu;
 
 static const unsigned char some_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
-/* ---- addresses and sockets (as in dgram_test) ---- */
-
-static struct sockaddr_custom scu(unsigned short port, int ifindex, const unsigned char *mac)
-{
-	struct sockaddr_custom a = {
-		.scu_family = afc_family(),
-		.scu_port = htons(port),
-		.scu_ifindex = ifindex,
-	};
-
-	if (mac)
-		memcpy(a.scu_addr, mac, ETH_ALEN);
-	return a;
-}
-
-/* The address that reaches `port` of the far end `to` of link `out`, sent out of `out`. */
-static struct sockaddr_custom peer_of(const struct link *out, const struct link *to,
-				      unsigned short port)
-{
-	return scu(port, out->ifindex, to->mac);
-}
-
-/* A datagram socket in namespace ns, with the default receive timeout. */
-static int dgram_socket(int ns)
-{
-	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
-	int fd;
-
-	ns_enter(ns);
-	fd = socket(afc_family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
-
-static int bind_to(int fd, unsigned short port, int ifindex)
-{
-	struct sockaddr_custom a = scu(port, ifindex, NULL);
-
-	return bind(fd, SA(&a), sizeof(a));
-}
-
-static int bound_socket(int ns, unsigned short port, int ifindex)
-{
-	int fd = dgram_socket(ns);
-
-	ASSERT_EQ(bind_to(fd, port, ifindex), 0);
-	return fd;
-}
-
-static ssize_t send_to(int fd, const void *buf, size_t len, int flags,
-		       const struct sockaddr_custom *dst)
-{
-	return sendto(fd, buf, len, flags, SA(dst), sizeof(*dst));
-}
+/* ---- addresses and sockets (the rest: sockets.h) ---- */
 
 static struct sockaddr_custom sock_name(int fd)
 {
@@ -105,15 +46,6 @@ static struct sockaddr_custom sock_name(int fd)
 	memset(&a, 0xa5, sizeof(a));
 	ASSERT_EQ(getsockname(fd, SA(&a), &len), 0);
 	return a;
-}
-
-static int sockopt_int(int fd, int opt)
-{
-	int v = -1;
-	socklen_t len = sizeof(v);
-
-	ASSERT_EQ(getsockopt(fd, SOL_SOCKET, opt, &v, &len), 0);
-	return v;
 }
 
 static int setsockopt_int(int fd, int level, int opt, int v)

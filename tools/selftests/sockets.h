@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Addresses and sockets for the selftests: the helpers dgram_test and harden_test share (one
+ * definition of how a case names a peer, makes and binds a socket).  Include after netns.h.
+ */
+#ifndef AFC_SOCKETS_H
+#define AFC_SOCKETS_H
+
+#include <linux/af_custom.h>
+#include "../lib/afc.h"
+#include "netns.h"
+
+#define SA(p)		((struct sockaddr *)(p))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* Receive timeout of the sockets dgram_socket() makes: a lost datagram fails with EAGAIN. */
+#define RECV_TIMEOUT_S	10
+
+static const unsigned char broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static inline struct sockaddr_custom scu(unsigned short port, int ifindex,
+					 const unsigned char *mac)
+{
+	struct sockaddr_custom a = {
+		.scu_family = afc_family(),
+		.scu_port = htons(port),
+		.scu_ifindex = ifindex,
+	};
+
+	if (mac)
+		memcpy(a.scu_addr, mac, ETH_ALEN);
+	return a;
+}
+
+/* The address that reaches `port` of the far end `to` of link `out`, sent out of `out`. */
+static inline struct sockaddr_custom peer_of(const struct link *out, const struct link *to,
+					     unsigned short port)
+{
+	return scu(port, out->ifindex, to->mac);
+}
+
+/* A datagram socket in namespace ns, with the default receive timeout. */
+static inline int dgram_socket(int ns)
+{
+	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
+	int fd;
+
+	ns_enter(ns);
+	fd = socket(afc_family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
+static inline int bind_to(int fd, unsigned short port, int ifindex)
+{
+	struct sockaddr_custom a = scu(port, ifindex, NULL);
+
+	return bind(fd, SA(&a), sizeof(a));
+}
+
+/* A socket in ns bound to port on ifindex (bind must succeed). */
+static inline int bound_socket(int ns, unsigned short port, int ifindex)
+{
+	int fd = dgram_socket(ns);
+
+	ASSERT_EQ(bind_to(fd, port, ifindex), 0);
+	return fd;
+}
+
+static inline ssize_t send_to(int fd, const void *buf, size_t len, int flags,
+			      const struct sockaddr_custom *dst)
+{
+	return sendto(fd, buf, len, flags, SA(dst), sizeof(*dst));
+}
+
+static inline int sockopt_int(int fd, int opt)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	ASSERT_EQ(getsockopt(fd, SOL_SOCKET, opt, &v, &len), 0);
+	return v;
+}
+
+#endif
