@@ -256,6 +256,7 @@ void afk_sk_put(struct sock *sk);
 int afk_sk_dead(const struct sock *sk);
 int afk_somaxconn(const struct sock *sk);
 int afk_send_lock(struct sock *sk);		/* 0, or -EINTR on a signal */
+int afk_send_trylock(struct sock *sk);		/* 0, or -EAGAIN when taken */
 void afk_send_unlock(struct sock *sk);
 void afk_acceptq_lock(struct sock *sk);
 void afk_acceptq_unlock(struct sock *sk);

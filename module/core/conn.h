@@ -101,7 +101,12 @@ unsigned char rx_wire_type(const Socket *s);		// our frames' type
 // before ownership).
 class SendLock {
 public:
-	explicit SendLock(Socket *s) : sk_(s->sk), held_(afk_send_lock(sk_) == 0) {}
+	// @nonblock: only if free now (else error() is EAGAIN).
+	SendLock(Socket *s, bool nonblock)
+		: sk_(s->sk), err_(nonblock ? afk_send_trylock(sk_) : afk_send_lock(sk_)),
+		  held_(err_ == 0)
+	{
+	}
 	~SendLock()
 	{
 		if (held_)
@@ -110,10 +115,12 @@ public:
 	SendLock(const SendLock &) = delete;
 	SendLock &operator=(const SendLock &) = delete;
 
-	bool held() const { return held_; }	// false: a signal came first
+	bool held() const { return held_; }
+	int error() const { return err_ == -AFC_EINTR ? -AFC_ERESTARTSYS : err_; }
 
 private:
 	struct sock *sk_;
+	int err_;
 	bool held_;
 };
 

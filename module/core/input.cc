@@ -91,9 +91,23 @@ bool deliver_in_order(Socket *s, struct sk_buff *skb, bool charged)
 
 	if (len) {
 		bool eor = m->flags & AFC_WIRE_EOR;
+		bool take = charged || must_take(s);	// decided before the EOR counts
+		Conn &c = s->conn;
+
+		// A SEQPACKET record may not grow past kMaxRecord: a peer that never ends its
+		// record would otherwise hold our memory (the head record's slack) for ever.
+		if (s->type == AFC_SOCK_SEQPACKET) {
+			c.rec_bytes += len;
+			if (c.rec_bytes > kMaxRecord) {
+				afk_skb_free(skb);
+				send_control(s, AFC_WIRE_RST);
+				conn_reset(s, AFC_ECONNRESET);
+				return false;
+			}
+		}
 		if (eor)
-			s->conn.records.add(1);	// before a reader can be woken
-		if (charged || must_take(s)) {
+			c.records.add(1);	// before a reader can be woken
+		if (take) {
 			if (!charged)
 				charge(s, skb);
 			afk_q_tail(s->sk, AFC_Q_RECEIVE, skb);
@@ -101,11 +115,15 @@ bool deliver_in_order(Socket *s, struct sk_buff *skb, bool charged)
 				afk_sk_data_ready(s->sk);
 		} else if (afc_sock_queue_rcv_skb(s, skb)) {
 			if (eor)
-				s->conn.records.sub(1);
+				c.records.sub(1);
+			if (s->type == AFC_SOCK_SEQPACKET)
+				c.rec_bytes -= len;
 			drop_for(s, AFC_DROP_RCVBUF);
 			afk_skb_free(skb);
 			return false;
 		}
+		if (eor)
+			c.rec_bytes = 0;
 		s->conn.rcv_nxt += len;
 		count(net_of(s->net), AFC_STAT_RX_BYTES, len);
 	} else {
@@ -181,7 +199,8 @@ void conn_data(Socket *s, struct sk_buff *skb)
 	} else {
 		ooo_insert(s, skb);
 	}
-	conn_ack_sent(s);
+	if (s->conn.state != State::CLOSED)	// a record over kMaxRecord reset it
+		conn_ack_sent(s);
 }
 
 // A reader took bytes: when the window we could advertise grew by a segment or a quarter of

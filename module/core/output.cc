@@ -116,9 +116,11 @@ unsigned int rcv_window(const Socket *s)
 
 	if (after(c.rcv_adv, c.rcv_nxt) && c.rcv_adv - c.rcv_nxt > win)
 		win = c.rcv_adv - c.rcv_nxt;
-	// A SEQPACKET reader waits for a whole record: until one is queued, the window stays open
-	// by a segment (input.cc takes it past SO_RCVBUF).
-	if (s->type == AFC_SOCK_SEQPACKET && !c.records.load() && win < c.mss)
+	// An empty receive buffer always takes a segment (however small SO_RCVBUF is), and a
+	// SEQPACKET reader waits for a whole record: until one is queued, the window stays open by
+	// a segment (input.cc takes it past SO_RCVBUF).
+	if ((!s->rmem.load() || (s->type == AFC_SOCK_SEQPACKET && !c.records.load())) &&
+	    win < c.mss)
 		win = c.mss;
 	return win;
 }
@@ -169,16 +171,24 @@ void conn_push(Socket *s)
 
 	while (struct sk_buff *skb = send_head(s)) {
 		TxSeg *t = tx_seg(skb);
-		// A FIN may go at the window's edge; data must fit the window.
-		if (after(seg_end(t), c.snd_right) && !(t->len == 0 && c.snd_nxt == c.snd_right))
+		// Data must fit the window, except that with nothing in flight and the window open
+		// at all, one segment goes (a window smaller than a segment must not stall us).  A
+		// FIN may go at the window's edge.
+		bool fits = !after(seg_end(t), c.snd_right) ||
+			    (t->len == 0 && c.snd_nxt == c.snd_right) ||
+			    (c.snd_una == c.snd_nxt && after(c.snd_right, c.snd_nxt));
+		if (!fits)
 			break;
 		send_seg(s, skb);
 		c.snd_nxt = seg_end(t);
 		c.send_head = afk_q_next(s->sk, AFC_Q_WRITE, skb);
 		sent = true;
 	}
-	if (!c.timer_due && (sent || send_head(s)))
-		timer_set(s, rto_backed_off(s));
+	// The timer also runs while our FIN waits for memory (conn_queue_fin failed).
+	bool fin_owed = !c.fin_queued && (c.state == State::FIN_WAIT1 ||
+					  c.state == State::CLOSING || c.state == State::LAST_ACK);
+	if (!c.timer_due && (sent || send_head(s) || fin_owed))
+		timer_set(s, fin_owed && !sent ? kMinRtoMs : rto_backed_off(s));
 }
 
 // Send the first unacknowledged segment again, and enter loss recovery until everything sent so

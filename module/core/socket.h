@@ -45,6 +45,8 @@ struct Conn {
 	struct sk_buff *send_head = nullptr;	// the first queued segment not sent yet
 	unsigned long long challenge_ms = 0;	// challenge ACKs: this second's start
 	unsigned int challenges = 0;		// and how many went out in it
+	unsigned long long dupack_ms = 0;	// duplicate acknowledgements likewise
+	unsigned int dupacks_sent = 0;
 	unsigned char dupacks = 0;
 	bool fin_queued = false;
 	bool in_recovery = false;		// a loss is being repaired until snd_una passes
@@ -80,6 +82,7 @@ struct Conn {
 	unsigned long long born = 0;
 
 	afc::Atomic<int> records;		// complete SEQPACKET records queued
+	unsigned int rec_bytes = 0;		// bytes of the record being received
 	bool held = false;			// the protocol holds a sock reference
 	unsigned long retrans = 0;		// segments retransmitted
 };

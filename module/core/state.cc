@@ -60,6 +60,22 @@ void challenge_ack(Socket *s)
 		conn_ack_sent(s);
 }
 
+// An acknowledgement for a segment we already had: at most kDupAcksPerSecond a second.
+constexpr unsigned int kDupAcksPerSecond = 50;
+
+void dup_ack(Socket *s)
+{
+	Conn &c = s->conn;
+	unsigned long long now = now_ms();
+
+	if (now - c.dupack_ms >= 1000) {
+		c.dupack_ms = now;
+		c.dupacks_sent = 0;
+	}
+	if (c.dupacks_sent++ < kDupAcksPerSecond)
+		conn_ack_sent(s);
+}
+
 // The peer acknowledged @ack with window @win.  False when the segment must go no further.
 bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 {
@@ -95,19 +111,26 @@ bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 			timer_clear(s);
 		else
 			timer_set(s, rto_backed_off(s));
-	} else if (!len && c.snd_una != c.snd_nxt && !c.in_recovery) {
-		// Three duplicate acknowledgements: the first unacknowledged segment was lost.
+	} else if (!len && c.snd_una != c.snd_nxt && !c.in_recovery && right == c.snd_right) {
+		// Three duplicate acknowledgements (a window update is not one): the first
+		// unacknowledged segment was lost.
 		if (++c.dupacks == 3)
 			conn_retransmit(s);
 	}
+	bool opened = after(right, c.snd_right);
 	c.snd_right = right;
-	// A closed window answered (a probe's reply): the peer is alive, probing goes on without
-	// counting towards the retry limit.
-	if (c.snd_una == c.snd_nxt && c.send_head && after(seg_end(tx_seg(c.send_head)), right)) {
-		c.retries = 0;
-		c.loss_since = 0;
-		if (!c.timer_due)
-			timer_set(s, rto_backed_off(s));
+	if (c.snd_una == c.snd_nxt && c.send_head) {
+		if (opened && after(right, c.snd_nxt)) {
+			rto_reset(s);		// probing is over: the next segment gets a fresh RTO
+		} else if (!opened && !s->released.load()) {
+			// A closed window answered (a probe's reply): the peer is alive, probing
+			// goes on without counting towards the retry limit.  An orphan's probes do
+			// count: a peer that never reads cannot keep it for ever.
+			c.retries = 0;
+			c.loss_since = 0;
+			if (!c.timer_due)
+				timer_set(s, rto_backed_off(s));
+		}
 	}
 	if (!afk_sk_dead(s->sk) && afc::send_room(s))
 		afk_sk_write_space(s->sk);
@@ -263,14 +286,24 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 		send_control(s, AFC_WIRE_SYN | AFC_WIRE_ACK);
 		return;
 	}
-	if (!in_window(s, m->seq, len + ((m->flags & AFC_WIRE_FIN) ? 1 : 0))) {
-		// A window probe (an empty segment one before rcv_nxt) is answered, not counted.
-		if (!len && !(m->flags & (AFC_WIRE_RST | AFC_WIRE_FIN)) && m->seq == c.rcv_nxt - 1)
-			conn_ack_sent(s);
-		else if (!(m->flags & AFC_WIRE_RST))
+	// (A FIN takes no window: one at rcv_nxt is acceptable even when the window is closed.)
+	if (!in_window(s, m->seq, len)) {
+		bool old = !after(seg_end(m, len), c.rcv_nxt) &&
+			   (len || (m->flags & AFC_WIRE_FIN));
+		if (!len && !(m->flags & (AFC_WIRE_RST | AFC_WIRE_FIN)) && m->seq == c.rcv_nxt - 1) {
+			conn_ack_sent(s);	// a window probe: answered, not counted
+		} else if (old && !(m->flags & (AFC_WIRE_RST | AFC_WIRE_SYN))) {
+			// Data or a FIN we already have (our acknowledgement was lost): acknowledge
+			// again, from a budget of its own so that forgers cannot spend it.
+			count(net_of(s->net), AFC_STAT_DUPLICATES);
+			dup_ack(s);
+			if (c.state == State::TIME_WAIT && (m->flags & AFC_WIRE_FIN))
+				timer_set(s, kTimeWaitMs);
+		} else if (!(m->flags & AFC_WIRE_RST)) {
 			challenge_ack(s);
-		else
+		} else {
 			count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+		}
 		return;
 	}
 	if (m->flags & AFC_WIRE_RST) {

@@ -81,6 +81,17 @@ void send_fin(Socket *s)
 		conn_push(s);
 }
 
+// A sender lets go of the send lock: a shutdown(SHUT_WR) that came meanwhile left our FIN to
+// it.  Returns @ret.
+long send_end(Socket *s, long ret)
+{
+	Owner own(s);
+
+	if ((s->shutdown.load() & AFC_SEND_SHUTDOWN) && !s->conn.fin_queued)
+		send_fin(s);
+	return ret;
+}
+
 void hold_for_protocol(Socket *s)
 {
 	if (!s->conn.held) {
@@ -212,7 +223,10 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 			return -AFC_ENODEV;
 		if (!l.running)
 			return -AFC_ENETDOWN;
-		afk_sk_err_take(s->sk);		// an earlier attempt's error
+		// A failed non-blocking attempt's error is this connect's answer (as TCP).
+		err = afk_sk_err_take(s->sk);
+		if (err)
+			return err;
 		err = afc::autobind(s);
 		if (err)
 			return err;
@@ -244,6 +258,7 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 		c.srtt = c.rttvar = c.rto = 0;
 		c.retrans = 0;
 		c.max_snd_wnd = 0;
+		c.rec_bytes = 0;
 		c.in_recovery = c.rtt_timing = false;
 		c.dupacks = 0;
 		c.rcv_nxt = c.rcv_adv = 0;
@@ -309,11 +324,11 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 		return -AFC_EOPNOTSUPP;
 	if (record && len > afc::kMaxRecord)
 		return -AFC_EMSGSIZE;
-	// One sender at a time: a record's segments are consecutive, and a shutdown's FIN comes
-	// after a whole record.
-	afc::SendLock lock(s);
+	// One sender at a time: a record's segments are consecutive, and a FIN comes after a
+	// whole record (a shutdown while a sender holds the lock leaves the FIN to it).
+	afc::SendLock lock(s, flags & AFC_MSG_DONTWAIT);
 	if (!lock.held())
-		return -AFC_ERESTARTSYS;
+		return lock.error();
 
 	// Wait for the connection to come up (as TCP does for a socket still in SYN_SENT).
 	while (s->conn.state == State::SYN_SENT) {
@@ -328,10 +343,11 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 		unsigned int mss;
 		{
 			Owner own(s);
-			if (!afc::can_send(s->conn.state) ||
-			    (s->shutdown.load() & AFC_SEND_SHUTDOWN) ||
-			    afk_sk_err_pending(s->sk))
-				return copied ? static_cast<long>(copied) : afc::not_sending(s);
+			// A record already begun is finished even after shutdown(SHUT_WR).
+			bool shut = (s->shutdown.load() & AFC_SEND_SHUTDOWN) && !(record && copied);
+			if (!afc::can_send(s->conn.state) || shut || afk_sk_err_pending(s->sk))
+				return afc::send_end(s, copied ? static_cast<long>(copied)
+							       : afc::not_sending(s));
 			mss = s->conn.mss;
 		}
 		if (!len)
@@ -348,21 +364,23 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 				afc::conn_reset(s, -err);
 				return err;
 			}
-			return copied ? static_cast<long>(copied) : err;
+			return afc::send_end(s, copied ? static_cast<long>(copied) : err);
 		}
 		bool last = copied + chunk == len;
 		{
 			Owner own(s);
-			if (!afc::can_send(s->conn.state) || (s->shutdown.load() & AFC_SEND_SHUTDOWN)) {
+			bool shut = (s->shutdown.load() & AFC_SEND_SHUTDOWN) && !(record && copied);
+			if (!afc::can_send(s->conn.state) || shut) {
 				afk_skb_free(skb);
-				return copied ? static_cast<long>(copied) : afc::not_sending(s);
+				return afc::send_end(s, copied ? static_cast<long>(copied)
+							       : afc::not_sending(s));
 			}
 			afc::conn_queue(s, skb, chunk, record && last ? AFC_WIRE_EOR : 0);
 			afc::conn_push(s);
 		}
 		copied += chunk;
 	} while (copied < len);
-	return static_cast<long>(copied);
+	return afc::send_end(s, static_cast<long>(copied));
 }
 
 namespace afc {
@@ -537,18 +555,24 @@ extern "C" int afc_conn_shutdown(Socket *s, int how)
 {
 	if (how < 0 || how > 2)
 		return -AFC_EINVAL;
-	afc::SendLock lock(s);		// our FIN after a sender's whole record
-	if (!lock.held())
-		return -AFC_ERESTARTSYS;
-	Owner own(s);
-	State st = s->conn.state;
+	{
+		Owner own(s);
+		State st = s->conn.state;
 
-	if (st == State::CLOSED || st == State::LISTEN || st == State::SYN_SENT)
-		return -AFC_ENOTCONN;
-	s->shutdown.fetch_or(how + 1);
-	if (how != 0)
-		afc::send_fin(s);
-	afk_sk_state_change(s->sk);
+		if (st == State::CLOSED || st == State::LISTEN || st == State::SYN_SENT)
+			return -AFC_ENOTCONN;
+		s->shutdown.fetch_or(how + 1);
+		afk_sk_state_change(s->sk);	// wakes blocked readers and senders
+	}
+	// The FIN goes after a sender's whole record: now if no sender is at work, else the
+	// sender queues it when it lets go (send_end).
+	if (how != 0) {
+		afc::SendLock lock(s, true);
+		if (lock.held()) {
+			Owner own(s);
+			afc::send_fin(s);
+		}
+	}
 	return 0;
 }
 

@@ -147,8 +147,11 @@ void timer_fire(Socket *s)
 	case State::CLOSING:
 	case State::LAST_ACK:
 		// Our FIN found no memory when the user closed: try again.
-		if (!c.fin_queued && conn_queue_fin(s, AFC_GFP_ATOMIC))
-			conn_push(s);
+		if (!c.fin_queued) {
+			if (conn_queue_fin(s, AFC_GFP_ATOMIC))
+				conn_push(s);
+			return;
+		}
 		break;
 	default:
 		break;

@@ -744,6 +744,11 @@ int afk_send_lock(struct sock *sk)
 	return mutex_lock_interruptible(&afc_ksock(sk)->send_lock);
 }
 
+int afk_send_trylock(struct sock *sk)
+{
+	return mutex_trylock(&afc_ksock(sk)->send_lock) ? 0 : -EAGAIN;
+}
+
 void afk_send_unlock(struct sock *sk)
 {
 	mutex_unlock(&afc_ksock(sk)->send_lock);
