@@ -84,8 +84,10 @@ static void rspace_arithmetic(struct kunit *test)
 
 	sock->sk->sk_rcvbuf = 20000;		/* (20000 - 0) / 2 - 2048 */
 	KUNIT_EXPECT_EQ(test, afc_sock_rspace(s), 7952);
-	sock->sk->sk_rcvbuf = 1 << 20;		/* capped at the maximum window */
-	KUNIT_EXPECT_EQ(test, afc_sock_rspace(s), 32767);
+	sock->sk->sk_rcvbuf = 1 << 20;		/* (1 MiB - 0) / 2 - 2048 */
+	KUNIT_EXPECT_EQ(test, afc_sock_rspace(s), (1 << 19) - 2048);
+	sock->sk->sk_rcvbuf = 64 << 20;		/* capped at the maximum window */
+	KUNIT_EXPECT_EQ(test, afc_sock_rspace(s), 16 << 20);
 	sock->sk->sk_rcvbuf = 4096;		/* not more than two minimum windows: nothing */
 	KUNIT_EXPECT_EQ(test, afc_sock_rspace(s), 0);
 

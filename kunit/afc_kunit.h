@@ -26,9 +26,14 @@ static inline int afc_kunit_sock_init(struct kunit_resource *res, void *sock)
 	return 0;
 }
 
+/* Connections end with a reset (SO_LINGER 0): none lingers after its case. */
 static inline void afc_kunit_sock_free(struct kunit_resource *res)
 {
-	sock_release(res->data);
+	struct socket *sock = res->data;
+
+	if (sock->type != SOCK_DGRAM)
+		sock_no_linger(sock->sk);
+	sock_release(sock);
 }
 
 /* A kernel socket in init_net, released at the end of the case. */
@@ -89,11 +94,12 @@ static const u8 afc_kunit_src_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x
 
 /*
  * The Ethernet device frames arrive on: registered in init_net for the case (loopback cannot
- * carry af_custom), unregistered when it ends.  What it transmits is dropped.
+ * carry af_custom), unregistered when it ends.  What it transmits waits in its private queue
+ * for afc_kunit_sent().
  */
 static inline netdev_tx_t afc_kunit_xmit(struct sk_buff *skb, struct net_device *dev)
 {
-	dev_kfree_skb_any(skb);
+	skb_queue_tail((struct sk_buff_head *)netdev_priv(dev), skb);
 	return NETDEV_TX_OK;
 }
 
@@ -103,10 +109,11 @@ static const struct net_device_ops afc_kunit_netdev_ops = {
 
 static inline int afc_kunit_dev_init(struct kunit_resource *res, void *unused)
 {
-	struct net_device *dev = alloc_etherdev(0);
+	struct net_device *dev = alloc_etherdev(sizeof(struct sk_buff_head));
 
 	if (!dev)
 		return -ENOMEM;
+	skb_queue_head_init(netdev_priv(dev));
 	strscpy(dev->name, "afckunit%d", sizeof(dev->name));
 	dev->netdev_ops = &afc_kunit_netdev_ops;
 	eth_hw_addr_random(dev);
@@ -124,6 +131,7 @@ static inline int afc_kunit_dev_init(struct kunit_resource *res, void *unused)
 static inline void afc_kunit_dev_free(struct kunit_resource *res)
 {
 	unregister_netdev(res->data);
+	skb_queue_purge(netdev_priv(res->data));
 	free_netdev(res->data);
 }
 
@@ -178,6 +186,34 @@ static inline struct sk_buff *afc_kunit_frame(struct kunit *test, unsigned short
 	skb->dev = afc_kunit_dev(test);
 	skb->protocol = eth->h_proto;
 	skb->pkt_type = pkt_type;
+	return skb;
+}
+
+/*
+ * A frame with header @h (type, flags, ports, seq, ack, window; len = @len) as the device would
+ * hand it over, @len payload bytes of @fill, from afc_kunit_src_mac.  afc_rx() takes it.
+ */
+static inline struct sk_buff *afc_kunit_frame_hdr(struct kunit *test, struct afc_wire_hdr h,
+						  unsigned int len, u8 fill, u8 pkt_type)
+{
+	struct sk_buff *skb = afc_kunit_frame(test, h.sport, h.dport, len, fill, pkt_type);
+
+	h.len = len;
+	afc_wire_build(&h, skb->data);
+	return skb;
+}
+
+/* The next frame the case's device sent, its header parsed into *@h; NULL when none. */
+static inline struct sk_buff *afc_kunit_sent(struct kunit *test, struct afc_wire_hdr *h)
+{
+	struct sk_buff *skb = skb_dequeue((struct sk_buff_head *)netdev_priv(afc_kunit_dev(test)));
+
+	if (!skb)
+		return NULL;
+	afc_kunit_keep_skb(test, skb);
+	KUNIT_ASSERT_GE(test, skb->len, (unsigned int)ETH_HLEN + AFC_WIRE_HLEN);
+	KUNIT_ASSERT_EQ(test, afc_wire_parse(skb->data + ETH_HLEN, skb->len - ETH_HLEN, h),
+			AFC_DROP_NONE);
 	return skb;
 }
 

@@ -255,6 +255,8 @@ void afk_sk_hold(struct sock *sk);
 void afk_sk_put(struct sock *sk);
 int afk_sk_dead(const struct sock *sk);
 int afk_somaxconn(const struct sock *sk);
+int afk_send_lock(struct sock *sk);		/* 0, or -EINTR on a signal */
+void afk_send_unlock(struct sock *sk);
 void afk_acceptq_lock(struct sock *sk);
 void afk_acceptq_unlock(struct sock *sk);
 void afk_q_tail(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
@@ -295,6 +297,9 @@ int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom);
 struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb);
 unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len);
 unsigned int afk_skb_headroom(const struct sk_buff *skb);
+void afk_skb_header_release(struct sk_buff *skb);	/* clones may push headers */
+void afk_rcu_read_lock(void);
+void afk_rcu_read_unlock(void);
 int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			   afc_size_t len);
 /* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */
@@ -383,6 +388,17 @@ int afc_conn_shutdown(struct afc_sock *s, int how);
 int afc_conn_ioctl(struct afc_sock *s, unsigned int cmd, long *value);
 void afc_conn_timer(struct afc_sock *s);		/* the sock's timer fired (softirq) */
 const char *afc_conn_state_name(const struct afc_sock *s);
+/* A connection's numbers, for /proc and the KUnit suites. */
+struct afc_conn_info {
+	int state;			/* the index of the name afc_conn_state_name gives */
+	unsigned int iss, snd_una, snd_nxt, write_seq, snd_right;
+	unsigned int irs, rcv_nxt, rcv_adv;
+	unsigned int srtt, rttvar, rto, backoff, retries;
+	unsigned long retrans;
+	int children, backlog;		/* listeners */
+	unsigned int mss;
+};
+void afc_conn_info(const struct afc_sock *s, struct afc_conn_info *info);
 /* KUnit drives time by hand: while set, the core's clock reads @ms instead of jiffies. */
 void afc_clock_fake(int on, unsigned long long ms);
 

@@ -12,9 +12,11 @@
 namespace afc {
 namespace {
 
-// The seeds' TCP window bounds, used by sock_rspace.
+// The seeds' TCP window bounds, used by sock_rspace.  The seeds' MAX_WINDOW was 32767 (a 16-bit
+// field); the wire's window is 32 bits, and the cap is 16 MiB so that a connection may keep
+// megabytes in flight when its buffers allow.
 constexpr long kMinWindow = 2048;
-constexpr long kMaxWindow = 32767;
+constexpr long kMaxWindow = 16L << 20;
 
 // @events: the socket's device-event count when the sender went to sleep.
 int send_ready(Socket *s, unsigned long events)

@@ -48,8 +48,8 @@ constexpr unsigned int kSynAckRetries = 5;
 constexpr unsigned int kMaxRetries = 12;	// data: then ETIMEDOUT (AF_CUSTOM_USER_TIMEOUT)
 constexpr unsigned int kTimeWaitMs = 2000;	// bounded: stray segments are absorbed, then gone
 constexpr unsigned int kFinWait2Ms = 10000;	// an orphan's wait for the peer's FIN
-constexpr unsigned int kMaxWindow = 16 << 20;	// the largest window advertised
 constexpr unsigned int kMaxRecord = 65536;	// SOCK_SEQPACKET's largest record
+constexpr unsigned int kMaxWindow = 16 << 20;	// the largest window a peer may offer us
 
 // Sequence-number arithmetic, modulo 2^32.
 inline bool before(unsigned int a, unsigned int b)
@@ -97,6 +97,26 @@ void conn_done(Socket *s);				// CLOSED for good: leave the tables
 bool conn_synchronized(State st);
 unsigned char rx_wire_type(const Socket *s);		// our frames' type
 
+// The sending side of a socket, for one sendmsg or shutdown at a time (a sleeping lock, taken
+// before ownership).
+class SendLock {
+public:
+	explicit SendLock(Socket *s) : sk_(s->sk), held_(afk_send_lock(sk_) == 0) {}
+	~SendLock()
+	{
+		if (held_)
+			afk_send_unlock(sk_);
+	}
+	SendLock(const SendLock &) = delete;
+	SendLock &operator=(const SendLock &) = delete;
+
+	bool held() const { return held_; }	// false: a signal came first
+
+private:
+	struct sock *sk_;
+	bool held_;
+};
+
 // ---- rx.cc
 int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned short dport,
 	       int pkt_type);
@@ -121,7 +141,7 @@ void send_reset_for(struct net *net, int type, const RxMeta *m, unsigned short d
 void conn_ack_sent(Socket *s);
 unsigned int rcv_window(const Socket *s);
 void tx_clean(Socket *s, unsigned int ack);		// free what @ack covers
-void conn_queue_fin(Socket *s);
+bool conn_queue_fin(Socket *s, enum afc_gfp gfp);
 
 // ---- input.cc
 void conn_data(Socket *s, struct sk_buff *skb);	// an acceptable segment's data and FIN
@@ -135,6 +155,9 @@ int conn_getsockopt(Socket *s, int optname, int *value);
 void timer_set(Socket *s, unsigned int ms);
 void timer_clear(Socket *s);
 void timer_fire(Socket *s);				// the socket's context
+// A device event for a connected socket (the notifier; namespace lock held): an unregistered
+// device fails its connections, listeners bound to it get ENETDOWN.
+void conn_dev_event(Socket *s, int ifindex, bool unregister);
 void rtt_sample(Socket *s, unsigned int ms);
 void rto_reset(Socket *s);
 unsigned int rto_backed_off(const Socket *s);

@@ -16,6 +16,23 @@ unsigned int payload_len(struct sk_buff *skb)
 	return afk_skb_len(skb);
 }
 
+// Charge @skb to the receive buffer whatever its limit: a SEQPACKET socket with no whole record
+// queued must take the rest of the head record, or nobody could ever read (the reader waits for
+// the record, the record for room).  Bounded by kRecordSlack past SO_RCVBUF.
+constexpr long kRecordSlack = 4L * kMaxRecord;
+
+bool must_take(Socket *s)
+{
+	return s->type == AFC_SOCK_SEQPACKET && s->conn.records.load() == 0 &&
+	       s->rmem.load() < afk_sk_rcvbuf(s->sk) + kRecordSlack;
+}
+
+void charge(Socket *s, struct sk_buff *skb)
+{
+	s->rmem.add(afk_skb_truesize(skb));
+	afk_skb_own_r(skb, s->sk);
+}
+
 // Drop the bytes of @skb before rcv_nxt; false when nothing new is left (a duplicate).
 bool trim_front(Socket *s, struct sk_buff *skb)
 {
@@ -76,7 +93,9 @@ bool deliver_in_order(Socket *s, struct sk_buff *skb, bool charged)
 		bool eor = m->flags & AFC_WIRE_EOR;
 		if (eor)
 			s->conn.records.add(1);	// before a reader can be woken
-		if (charged) {
+		if (charged || must_take(s)) {
+			if (!charged)
+				charge(s, skb);
 			afk_q_tail(s->sk, AFC_Q_RECEIVE, skb);
 			if (!afk_sk_dead(s->sk))
 				afk_sk_data_ready(s->sk);
@@ -104,7 +123,7 @@ void ooo_insert(Socket *s, struct sk_buff *skb)
 	struct sk_buff *pos = afk_q_peek(s->sk, AFC_Q_OOO);
 
 	count(net_of(s->net), AFC_STAT_OUT_OF_ORDER);
-	if (s->rmem.load() >= afk_sk_rcvbuf(s->sk)) {
+	if (s->rmem.load() >= afk_sk_rcvbuf(s->sk) && !must_take(s)) {
 		drop_for(s, AFC_DROP_RCVBUF);
 		afk_skb_free(skb);
 		return;
@@ -119,8 +138,7 @@ void ooo_insert(Socket *s, struct sk_buff *skb)
 		if (after(p->seq, m->seq))
 			break;
 	}
-	s->rmem.add(afk_skb_truesize(skb));
-	afk_skb_own_r(skb, s->sk);
+	charge(s, skb);
 	if (pos)
 		afk_q_insert_before(s->sk, AFC_Q_OOO, pos, skb);
 	else
@@ -175,7 +193,7 @@ void rq_consumed(Socket *s)
 	if (!conn_synchronized(c.state) || c.fin_rcvd)
 		return;
 	long space = afc_sock_rspace(s);
-	long known = static_cast<long>(c.rcv_adv - c.rcv_nxt);
+	long known = after(c.rcv_adv, c.rcv_nxt) ? static_cast<long>(c.rcv_adv - c.rcv_nxt) : 0;
 	if (space - known >= static_cast<long>(c.mss) &&
 	    (known < static_cast<long>(c.mss) || space - known >= afk_sk_rcvbuf(s->sk) / 4))
 		conn_ack_sent(s);

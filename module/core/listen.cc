@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// The listen socket's queue (the seeds' tcp_conn_request / tcp_find_established /
+// The listen socket's queues (the seeds' tcp_conn_request / tcp_find_established /
 // tcp_dequeue_established / tcp_accept): a connection request (SYN) makes a child socket in
-// SYN_RECV, held on the listener's queue and answered with SYN|ACK; the peer's ACK makes it
-// ESTABLISHED; accept takes the oldest established child, skipping half-open ones.
+// SYN_RECV, held on the listener's half-open queue (synq) and answered with SYN|ACK; the peer's
+// ACK makes it ESTABLISHED and moves it to the accept queue (acceptq); accept takes the oldest
+// established child.  Half-open children are never handed out.
 //
 // Requests are taken in afc_rx for the listener without owning it (the listener's back_log is
-// not involved; the queue has its own lock).  The queue holds at most the listen backlog of
-// children, half-open or not.  When it is full, the oldest half-open child older than one RTO is
-// dropped for the new request (a flood of requests from forged sources keeps cycling through
-// the half-open slots, and established connections still get through); otherwise the request
-// is dropped and counted.  Nothing is allocated for a request that will not be queued.
+// not involved; the queues have their own lock).  Both queues together hold at most the listen
+// backlog of children.  When they are full, the oldest half-open child older than one initial
+// RTO is dropped for the new request (a flood of requests from forged sources keeps cycling
+// through the half-open slots, and established connections still get through); otherwise the
+// request is dropped and counted.  Nothing is allocated for a request that will not be queued.
+//
+// A queued child holds its listener.  Its context reads `parent` under RCU (connected sockets
+// are SOCK_RCU_FREE) and re-checks it under the queue lock, since accept or the listener's
+// close may take it off meanwhile.
 #include "conn.h"
 #include "guards.h"
 
@@ -28,15 +33,20 @@ private:
 	struct sock *sk_;
 };
 
-// The oldest half-open child that has waited at least an initial RTO, or nullptr (acceptq lock).
-Socket *evictable(Socket *l)
-{
-	unsigned long long now = now_ms();
+class RcuRead {
+public:
+	RcuRead() { afk_rcu_read_lock(); }
+	~RcuRead() { afk_rcu_read_unlock(); }
+	RcuRead(const RcuRead &) = delete;
+	RcuRead &operator=(const RcuRead &) = delete;
+};
 
-	for (Socket *c : l->conn.acceptq)
-		if (c->conn.state == State::SYN_RECV && now - c->conn.born >= kInitialRtoMs)
-			return c;
-	return nullptr;
+// Take @c off its listener's queue (queue lock held).
+void unqueue(Socket *l, Socket *c)
+{
+	c->conn.in_acceptq.unlink();
+	c->conn.parent = nullptr;
+	l->conn.children--;
 }
 
 } // namespace
@@ -47,10 +57,7 @@ int accept_ready(Socket *l, unsigned long)
 	if (l->conn.state != State::LISTEN || afk_sk_err_pending(l->sk))
 		return 1;
 	AcceptqLock q(l->sk);
-	for (Socket *c : l->conn.acceptq)
-		if (c->conn.state != State::SYN_RECV)
-			return 1;
-	return 0;
+	return !l->conn.acceptq.empty();
 }
 
 // A SYN for listener @l (afc_rx; @l held, no lock).  Frees @skb.
@@ -60,7 +67,8 @@ void conn_request(Socket *l, struct sk_buff *skb)
 	RxMeta *m = rx_meta(skb);
 	Net *n = net_of(l->net);
 
-	if (l->conn.state != State::LISTEN || (m->flags & (AFC_WIRE_ACK | AFC_WIRE_RST))) {
+	if (l->conn.state != State::LISTEN ||
+	    (m->flags & (AFC_WIRE_ACK | AFC_WIRE_RST | AFC_WIRE_FIN))) {
 		send_reset_for(l->net, rx_wire_type(l), m, l->port, afk_skb_len(skb));
 		return;
 	}
@@ -70,16 +78,17 @@ void conn_request(Socket *l, struct sk_buff *skb)
 	if (afk_dev_link(l->net, m->ifindex, &dev) || !link_usable(dev) || !conn_mss(dev.mtu))
 		return;
 
-	// Room on the queue, or a half-open slot to take over.
+	// Room on the queues, or the oldest half-open slot to take over.
 	Socket *victim = nullptr;
 	{
 		AcceptqLock q(l->sk);
 		if (l->conn.children >= l->conn.backlog) {
-			victim = evictable(l);
-			if (!victim) {
+			Socket *old = l->conn.synq.front();
+			if (!old || now_ms() - old->conn.born < kInitialRtoMs) {
 				count(n, AFC_STAT_ACCEPTQ_OVERFLOW);
 				return;
 			}
+			victim = old;
 			afk_sk_hold(victim->sk);
 		}
 	}
@@ -128,71 +137,72 @@ void conn_request(Socket *l, struct sk_buff *skb)
 				       m->mac[2] << 8 | m->mac[3],
 			       static_cast<unsigned int>(m->mac[4]) << 8 | m->mac[5]);
 	k.snd_una = k.snd_nxt = k.write_seq = k.iss + 1;
-	k.snd_right = k.snd_una + m->window;
+	k.max_snd_wnd = m->window > kMaxWindow ? kMaxWindow : m->window;
+	k.snd_right = k.snd_una + k.max_snd_wnd;
 	k.born = now_ms();
 	k.state = State::SYN_RECV;
 
-	// Filed as a connection of its own (the same port as the listener), unless a request from
-	// the same peer made one meanwhile.
-	if (port_bind_child(c, l)) {
-		conn_done(c);
-		afk_sk_orphan(sk);
-		afk_sk_put(sk);
-		return;
-	}
+	// From here on segments may find the child: its slock is held until it is queued and has
+	// answered, so they are processed after that.
 	{
-		AcceptqLock q(l->sk);
-		if (l->conn.state != State::LISTEN || l->conn.children >= l->conn.backlog) {
-			k.parent = nullptr;
-		} else {
-			afk_sk_hold(l->sk);		// the child holds its listener while queued
-			k.parent = l;
-			l->conn.acceptq.push_back(k.in_acceptq);
-			l->conn.children++;
+		SlockGuard g(sk);
+		bool queued = false;
+		if (!port_bind_child(c, l)) {		// -EEXIST: two copies of one SYN
+			AcceptqLock q(l->sk);
+			if (l->conn.state == State::LISTEN && l->conn.children < l->conn.backlog) {
+				afk_sk_hold(l->sk);	// the child holds its listener while queued
+				k.parent = l;
+				l->conn.synq.push_back(k.in_acceptq);
+				l->conn.children++;
+				queued = true;
+			}
 		}
-	}
-	if (!k.parent) {
+		if (queued) {
+			send_control(c, AFC_WIRE_SYN | AFC_WIRE_ACK);
+			timer_set(c, kInitialRtoMs);
+			return;
+		}
 		conn_done(c);
-		afk_sk_orphan(sk);
-		afk_sk_put(sk);
-		return;
 	}
-	SlockGuard g(sk);
-	send_control(c, AFC_WIRE_SYN | AFC_WIRE_ACK);
-	timer_set(c, kInitialRtoMs);
+	afk_sk_orphan(sk);
+	afk_sk_put(sk);
 }
 
-// SYN_RECV -> ESTABLISHED: tell the listener (the child's context).
+// SYN_RECV -> ESTABLISHED (the child's context): the child moves to the accept queue and the
+// listener's readers wake, all under the queue lock (accept may take the child the moment it
+// is there).
 void child_established(Socket *c)
 {
-	Socket *l = c->conn.parent;
-
 	count(net_of(c->net), AFC_STAT_CONN_ACCEPTED);
-	if (!l)
+	RcuRead rcu;
+	Socket *l = __atomic_load_n(&c->conn.parent, __ATOMIC_ACQUIRE);
+	if (!l) {
+		set_state(c, State::ESTABLISHED);
 		return;
-	{
-		AcceptqLock q(l->sk);
-		if (c->conn.parent != l)
-			return;
 	}
-	if (!afk_sk_dead(l->sk))
-		afk_sk_data_ready(l->sk);
+	AcceptqLock q(l->sk);
+	c->conn.state = State::ESTABLISHED;
+	if (c->conn.parent == l) {
+		c->conn.in_acceptq.unlink();
+		l->conn.acceptq.push_back(c->conn.in_acceptq);
+		if (!afk_sk_dead(l->sk))
+			afk_sk_data_ready(l->sk);
+	}
 }
 
 // A queued child dies before accept: off the queue, with the queue's reference.
 void child_unlink(Socket *c)
 {
-	Socket *l = c->conn.parent;
-
-	if (!l)
-		return;
+	Socket *l;
 	{
+		RcuRead rcu;
+		l = __atomic_load_n(&c->conn.parent, __ATOMIC_ACQUIRE);
+		if (!l)
+			return;
 		AcceptqLock q(l->sk);
 		if (c->conn.parent != l)
-			return;
-		c->conn.in_acceptq.unlink();
-		c->conn.parent = nullptr;
-		l->conn.children--;
+			return;			// accept took it meanwhile
+		unqueue(l, c);
 	}
 	afk_sk_orphan(c->sk);
 	afk_sk_put(l->sk);
@@ -210,16 +220,19 @@ void listener_close(Socket *l)
 		Socket *c;
 		{
 			AcceptqLock q(l->sk);
-			c = l->conn.acceptq.front();
+			c = l->conn.synq.front();
+			if (!c)
+				c = l->conn.acceptq.front();
 			if (!c)
 				break;
 			afk_sk_hold(c->sk);
 		}
 		{
-			Owner own(c);
+			// Nobody owns a child before accept; softirq takes its slock.
+			SlockGuard g(c->sk);
 			if (c->conn.state != State::CLOSED)
 				send_control(c, AFC_WIRE_RST);
-			conn_done(c);		// unlinks it from the queue
+			conn_done(c);		// takes it off the queue
 		}
 		afk_sk_put(c->sk);
 	}
@@ -239,13 +252,12 @@ extern "C" int afc_conn_accept(Socket *l, int nonblock, struct sock **child)
 			afc::Owner own(l);
 			if (l->conn.state != afc::State::LISTEN)
 				return -AFC_EINVAL;
+			int e = afk_sk_err_take(l->sk);
+			if (e)
+				return e;
 			afc::AcceptqLock q(l->sk);
-			for (Socket *c : l->conn.acceptq) {
-				if (c->conn.state == afc::State::SYN_RECV)
-					continue;
-				c->conn.in_acceptq.unlink();
-				c->conn.parent = nullptr;
-				l->conn.children--;
+			if (Socket *c = l->conn.acceptq.front()) {
+				afc::unqueue(l, c);
 				*child = c->sk;
 				afk_sk_put(l->sk);	// the child's hold on its listener (not
 							// the last: the caller's file holds it)

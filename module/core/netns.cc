@@ -2,8 +2,8 @@
 //
 // Per-namespace state (created and destroyed by the shim's pernet_operations), device events,
 // and the /proc/net files.
+#include "conn.h"
 #include "guards.h"
-#include "netns.h"
 
 namespace afc {
 namespace {
@@ -54,10 +54,12 @@ extern "C" void afc_net_free(struct afc_net *n)
 	delete n;
 }
 
-// A device went down or away: its sockets get ENETDOWN (sk_err, woken with POLLERR).  They keep
-// only its ifindex, never a reference, so unregistering it does not wait for them.  Senders
-// asleep for buffer room on any socket wake to look their device up again (a sender of an
-// any-bound socket may be headed for this device).
+// A device went down or away: its datagram sockets get ENETDOWN (sk_err, woken with POLLERR).
+// Connections keep retrying while a device is down (until their retry limit or user timeout,
+// as TCP); when it is unregistered, those using it fail with ENETDOWN at once (their timer runs
+// the reset in their context).  Sockets keep only an ifindex, never a reference, so
+// unregistering a device does not wait for them.  Senders asleep for buffer room on any socket
+// wake to look their device up again (a sender of an any-bound socket may be headed for it).
 extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long event)
 {
 	if (event != AFC_NETDEV_DOWN && event != AFC_NETDEV_UNREGISTER)
@@ -69,6 +71,10 @@ extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long eve
 	for (auto &bucket : n->sockets) {
 		afc::NetLock lock(net);
 		for (Socket *s : bucket) {
+			if (s->type != AFC_SOCK_DGRAM) {
+				afc::conn_dev_event(s, ifindex, event == AFC_NETDEV_UNREGISTER);
+				continue;
+			}
 			bool uses = (s->bound && s->ifindex == ifindex) ||
 				    (s->connected && !s->ifindex && s->peer.ifindex == ifindex);
 			if (uses)
@@ -84,9 +90,9 @@ extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long eve
 // /proc/net/af_custom: one line per socket of the namespace (Documentation/datagram.rst).
 extern "C" void afc_proc_header(struct seq_file *m)
 {
-	afk_seq_printf(m, "%4s %-6s %-9s %7s %5s %-17s %5s %8s %8s %7s %5s %5s %8s\n", "sl", "type",
-		       "state", "ifindex", "lport", "peer", "pport", "tx_queue", "rx_queue",
-		       "backlog", "drops", "uid", "inode");
+	afk_seq_printf(m, "%4s %-9s %-11s %7s %5s %-17s %5s %8s %8s %7s %5s %5s %8s %7s %7s\n",
+		       "sl", "type", "state", "ifindex", "lport", "peer", "pport", "tx_queue",
+		       "rx_queue", "backlog", "drops", "uid", "inode", "retrans", "acceptq");
 }
 
 namespace afc {
@@ -160,12 +166,12 @@ extern "C" void afc_proc_show(struct seq_file *m, void *v, long pos)
 	const unsigned char *p = s->peer.mac;
 
 	afk_seq_printf(m,
-		       "%4ld %-6s %-9s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8ld %8ld %7ld "
-		       "%5u %5u %8lu\n",
+		       "%4ld %-9s %-11s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8ld %8ld %7ld "
+		       "%5u %5u %8lu %7lu %7d\n",
 		       pos, afc::type_name(s->type), afc::state_name(s), s->ifindex, s->port, p[0],
 		       p[1], p[2], p[3], p[4], p[5], s->peer.port, s->wmem.load(), s->rmem.load(),
 		       s->backlog_held.load(), afk_sk_drops(s->sk), afk_sk_uid(m, s->sk),
-		       afk_sk_ino(s->sk));
+		       afk_sk_ino(s->sk), s->conn.retrans, s->conn.children);
 }
 
 // /proc/net/af_custom_stat: the namespace's counters, "name value" per line.

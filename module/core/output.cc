@@ -12,15 +12,12 @@
 namespace afc {
 namespace {
 
-// The first segment not sent yet, or nullptr.  Segments are in sequence order, and the ones in
-// flight precede it; acknowledged ones were freed from the front.
+// The first segment not sent yet (Conn::send_head, as tcp_send_head), or nullptr.  Segments are
+// in sequence order; the ones in flight precede it and are freed from the front once
+// acknowledged, so it is never freed while it is the send head.
 struct sk_buff *send_head(Socket *s)
 {
-	struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE);
-
-	while (skb && before(tx_seg(skb)->seq, s->conn.snd_nxt))
-		skb = afk_q_next(s->sk, AFC_Q_WRITE, skb);
-	return skb;
+	return s->conn.send_head;
 }
 
 // Hand a frame (header pushed) to the connection's device; it is consumed either way.
@@ -83,7 +80,15 @@ void send_seg(Socket *s, struct sk_buff *skb)
 {
 	TxSeg *t = tx_seg(skb);
 	struct sk_buff *copy = afk_skb_tx_copy(skb);
+	Conn &c = s->conn;
 
+	// One segment at a time is timed for the RTT, from its first transmission to the first
+	// acknowledgement that covers it; a retransmission spoils the measurement (Karn).
+	if (!t->sent && !c.rtt_timing) {
+		c.rtt_timing = true;
+		c.rtt_seq = seg_end(t);
+		c.rtt_start = now_ms();
+	}
 	t->sent++;
 	t->sent_ms = now_ms();
 	if (!copy) {
@@ -111,6 +116,10 @@ unsigned int rcv_window(const Socket *s)
 
 	if (after(c.rcv_adv, c.rcv_nxt) && c.rcv_adv - c.rcv_nxt > win)
 		win = c.rcv_adv - c.rcv_nxt;
+	// A SEQPACKET reader waits for a whole record: until one is queued, the window stays open
+	// by a segment (input.cc takes it past SO_RCVBUF).
+	if (s->type == AFC_SOCK_SEQPACKET && !c.records.load() && win < c.mss)
+		win = c.mss;
 	return win;
 }
 
@@ -126,22 +135,29 @@ int conn_queue(Socket *s, struct sk_buff *skb, unsigned int len, unsigned char f
 	t->sent = 0;
 	t->sent_ms = 0;
 	c.write_seq = seg_end(t);
+	afk_skb_header_release(skb);	// its clones may push our header (one copy per byte)
 	afk_q_tail(s->sk, AFC_Q_WRITE, skb);
+	if (!c.send_head)
+		c.send_head = skb;
 	return 0;
 }
 
 // Our FIN: a segment of its own at the end of the write queue (so it is retransmitted like
-// data).  Without memory for it, the timer's next pass or the caller's retry sends it.
-void conn_queue_fin(Socket *s)
+// data).  Without memory for it, the timer tries again (timer.cc).
+bool conn_queue_fin(Socket *s, enum afc_gfp gfp)
 {
 	if (s->conn.fin_queued)
-		return;
-	struct sk_buff *skb = afc_sock_wmalloc(s, kHeadroom, 1, AFC_GFP_ATOMIC);
-	if (!skb)
-		return;
+		return true;
+	struct sk_buff *skb = afc_sock_wmalloc(s, kHeadroom, 1, gfp);
+	if (!skb) {
+		if (!s->conn.timer_due)
+			timer_set(s, kMinRtoMs);
+		return false;
+	}
 	afk_skb_reserve(skb, kHeadroom);
 	s->conn.fin_queued = true;
 	conn_queue(s, skb, 0, AFC_WIRE_FIN);
+	return true;
 }
 
 // Send every queued segment the peer's window allows; a segment that does not fit waits for
@@ -153,39 +169,51 @@ void conn_push(Socket *s)
 
 	while (struct sk_buff *skb = send_head(s)) {
 		TxSeg *t = tx_seg(skb);
+		// A FIN may go at the window's edge; data must fit the window.
 		if (after(seg_end(t), c.snd_right) && !(t->len == 0 && c.snd_nxt == c.snd_right))
 			break;
 		send_seg(s, skb);
 		c.snd_nxt = seg_end(t);
+		c.send_head = afk_q_next(s->sk, AFC_Q_WRITE, skb);
 		sent = true;
 	}
 	if (!c.timer_due && (sent || send_head(s)))
 		timer_set(s, rto_backed_off(s));
 }
 
+// Send the first unacknowledged segment again, and enter loss recovery until everything sent so
+// far is acknowledged: each partial acknowledgement meanwhile retransmits the next hole at once
+// (NewReno, RFC 6582), instead of waiting a timeout per lost segment.
 bool conn_retransmit(Socket *s)
 {
+	Conn &c = s->conn;
 	struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE);
 
-	if (!skb || !before(tx_seg(skb)->seq, s->conn.snd_nxt))
+	if (!skb || !before(tx_seg(skb)->seq, c.snd_nxt))
 		return false;
+	c.rtt_timing = false;
+	if (!c.in_recovery) {
+		c.in_recovery = true;
+		c.recover = c.snd_nxt;
+	}
 	send_seg(s, skb);
 	s->conn.retrans++;
 	count(net_of(s->net), AFC_STAT_SEGS_RETRANS);
 	return true;
 }
 
-// The window is closed and nothing is in flight: send the next segment anyway.  The peer drops
-// it if it still has no room, and its acknowledgement tells the window.
+// The window is closed and nothing is in flight: a window probe, as TCP's: an empty segment with
+// an old sequence number (snd_una - 1), which the peer must answer with an acknowledgement that
+// tells its window.  Nothing beyond the window is sent, and snd_nxt does not move.
 void conn_probe(Socket *s)
 {
-	struct sk_buff *skb = send_head(s);
+	struct sk_buff *skb = afk_skb_alloc(kHeadroom, AFC_GFP_ATOMIC);
 
 	if (!skb)
 		return;
-	send_seg(s, skb);
-	s->conn.snd_nxt = seg_end(tx_seg(skb));
+	afk_skb_reserve(skb, kHeadroom);
 	count(net_of(s->net), AFC_STAT_WINDOW_PROBES);
+	transmit(s, skb, AFC_WIRE_ACK, s->conn.snd_una - 1, 0);
 }
 
 // A segment without data: SYN, SYN|ACK, ACK, RST (RST|ACK when we know what to acknowledge).
@@ -240,20 +268,20 @@ void send_reset_for(struct net *net, int type, const RxMeta *m, unsigned short d
 	xmit(net, m->ifindex, skb, m->mac, nullptr, 0);
 }
 
-// The peer acknowledged everything before @ack: free those segments, take an RTT sample from
-// the first if it was sent once (Karn's rule).
+// The peer acknowledged everything before @ack: free those segments, and take the RTT sample
+// if the timed segment is covered.
 void tx_clean(Socket *s, unsigned int ack)
 {
-	bool sampled = false;
+	Conn &c = s->conn;
 
+	if (c.rtt_timing && !before(ack, c.rtt_seq)) {
+		c.rtt_timing = false;
+		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.rtt_start));
+	}
 	while (struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_WRITE)) {
 		TxSeg *t = tx_seg(skb);
 		if (after(seg_end(t), ack))
 			break;
-		if (!sampled && t->sent == 1) {
-			rtt_sample(s, static_cast<unsigned int>(now_ms() - t->sent_ms));
-			sampled = true;
-		}
 		afk_q_unlink(s->sk, AFC_Q_WRITE, skb);
 		afk_skb_consume(skb);		// uncharges the send buffer, wakes writers
 	}

@@ -41,8 +41,17 @@ struct Conn {
 	// Send side: snd_una..snd_nxt in flight, snd_nxt..write_seq queued, the peer lets us
 	// send below snd_right (its last ack + window).
 	unsigned int iss = 0, snd_una = 0, snd_nxt = 0, write_seq = 0, snd_right = 0;
+	unsigned int max_snd_wnd = 0;		// the largest window the peer offered
+	struct sk_buff *send_head = nullptr;	// the first queued segment not sent yet
+	unsigned long long challenge_ms = 0;	// challenge ACKs: this second's start
+	unsigned int challenges = 0;		// and how many went out in it
 	unsigned char dupacks = 0;
 	bool fin_queued = false;
+	bool in_recovery = false;		// a loss is being repaired until snd_una passes
+	unsigned int recover = 0;		// ... this: snd_nxt when it began
+	bool rtt_timing = false;		// a segment is being timed (RTT)
+	unsigned int rtt_seq = 0;		// ... acknowledged once ack reaches this
+	unsigned long long rtt_start = 0;
 
 	// Receive side: rcv_nxt is the next byte expected; we advertised up to rcv_adv.
 	unsigned int irs = 0, rcv_nxt = 0, rcv_adv = 0;
@@ -54,15 +63,18 @@ struct Conn {
 	unsigned long long loss_since = 0;	// first unanswered retransmission
 	unsigned long long timer_due = 0;	// 0: not armed
 	bool timer_deferred = false;		// fired while owned: run at release
+	afc::Atomic<int> dev_gone;		// its device was unregistered: reset it
 
 	// Options.
 	unsigned int syncnt = 0, user_timeout = 0;
 
-	// Listener: its children, established or not, oldest first (acceptq lock).
+	// Listener: its children, half-open (synq) and established (acceptq), oldest first, at most
+	// `backlog` in all (acceptq lock).
 	int backlog = 0;
 	int children = 0;
+	afc::List<struct afc_sock> synq;
 	afc::List<struct afc_sock> acceptq;
-	// Child: its place in the listener's queue, and the listener while it is queued.
+	// Child: its place in the listener's queues, and the listener while it is queued.
 	afc::Link<struct afc_sock> in_acceptq;
 	struct afc_sock *parent = nullptr;
 	unsigned long long born = 0;

@@ -41,16 +41,44 @@ bool in_window(const Socket *s, unsigned int seq, unsigned int len)
 	return before(seq, right) && after(seq + len, c.rcv_nxt);
 }
 
+// An acknowledgement to a segment we refuse (out of window, a RST or SYN that is not exact), so
+// that a confused peer learns where we are: at most kChallengesPerSecond a second per
+// connection, so that two desynchronized ends cannot ping-pong and a forger gets no amplifier.
+constexpr unsigned int kChallengesPerSecond = 10;
+
+void challenge_ack(Socket *s)
+{
+	Conn &c = s->conn;
+	unsigned long long now = now_ms();
+
+	count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
+	if (now - c.challenge_ms >= 1000) {
+		c.challenge_ms = now;
+		c.challenges = 0;
+	}
+	if (c.challenges++ < kChallengesPerSecond)
+		conn_ack_sent(s);
+}
+
 // The peer acknowledged @ack with window @win.  False when the segment must go no further.
 bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 {
 	Conn &c = s->conn;
 
 	if (after(ack, c.snd_nxt)) {		// acknowledges what we never sent
-		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-		conn_ack_sent(s);
+		challenge_ack(s);
 		return false;
 	}
+	// Older than anything a window could still cover (RFC 5961 5.2): a blind forger's guess.
+	unsigned int span = c.max_snd_wnd > 65536 ? c.max_snd_wnd : 65536;
+	if (before(ack, c.snd_una - span)) {
+		challenge_ack(s);
+		return false;
+	}
+	if (win > kMaxWindow)
+		win = kMaxWindow;
+	if (win > c.max_snd_wnd)
+		c.max_snd_wnd = win;
 	if (before(ack, c.snd_una))		// old: still carries data
 		return true;
 	unsigned int right = ack + win;
@@ -59,20 +87,27 @@ bool ack_rcv(Socket *s, unsigned int ack, unsigned int win, unsigned int len)
 		c.snd_una = ack;
 		c.dupacks = 0;
 		rto_reset(s);
+		if (c.in_recovery && !before(ack, c.recover))
+			c.in_recovery = false;
+		else if (c.in_recovery)
+			conn_retransmit(s);	// a partial acknowledgement: the next hole
 		if (c.snd_una == c.snd_nxt)
 			timer_clear(s);
 		else
 			timer_set(s, rto_backed_off(s));
-	} else if (!len && c.snd_una != c.snd_nxt && right == c.snd_right) {
+	} else if (!len && c.snd_una != c.snd_nxt && !c.in_recovery) {
 		// Three duplicate acknowledgements: the first unacknowledged segment was lost.
 		if (++c.dupacks == 3)
 			conn_retransmit(s);
 	}
 	c.snd_right = right;
-	// A closed window answered: the peer is alive, probing goes on without counting.
-	if (!win && c.snd_una == c.snd_nxt) {
+	// A closed window answered (a probe's reply): the peer is alive, probing goes on without
+	// counting towards the retry limit.
+	if (c.snd_una == c.snd_nxt && c.send_head && after(seg_end(tx_seg(c.send_head)), right)) {
 		c.retries = 0;
 		c.loss_since = 0;
+		if (!c.timer_due)
+			timer_set(s, rto_backed_off(s));
 	}
 	if (!afk_sk_dead(s->sk) && afc::send_room(s))
 		afk_sk_write_space(s->sk);
@@ -87,7 +122,7 @@ void fin_acked(Socket *s)
 	switch (c.state) {
 	case State::FIN_WAIT1:
 		set_state(s, State::FIN_WAIT2);
-		if (afk_sk_dead(s->sk))
+		if (s->released.load())		// an orphan waits for the peer's FIN, not for ever
 			timer_set(s, kFinWait2Ms);
 		break;
 	case State::CLOSING:
@@ -100,6 +135,22 @@ void fin_acked(Socket *s)
 	default:
 		break;
 	}
+}
+
+// The handshake completed: the peer acknowledged our SYN and told its window.  The time since
+// the SYN is an RTT sample unless the SYN was sent again (Karn's rule).
+void establish(Socket *s, const RxMeta *m)
+{
+	Conn &c = s->conn;
+	unsigned int win = m->window > kMaxWindow ? kMaxWindow : m->window;
+
+	c.snd_una = m->ack;
+	c.snd_right = m->ack + win;
+	c.max_snd_wnd = win;
+	if (!c.retries)
+		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
+	rto_reset(s);
+	timer_clear(s);
 }
 
 void syn_sent_rcv(Socket *s, struct sk_buff *skb)
@@ -125,11 +176,7 @@ void syn_sent_rcv(Socket *s, struct sk_buff *skb)
 	c.irs = m->seq;
 	c.rcv_nxt = m->seq + 1;
 	c.rcv_adv = c.rcv_nxt;
-	c.snd_una = m->ack;
-	c.snd_right = m->ack + m->window;
-	rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
-	rto_reset(s);
-	timer_clear(s);
+	establish(s, m);
 	set_state(s, State::ESTABLISHED);
 	count(net_of(s->net), AFC_STAT_CONN_OPENED);
 	conn_ack_sent(s);
@@ -165,6 +212,7 @@ void conn_done(Socket *s)
 	c.state = State::CLOSED;
 	timer_clear(s);
 	port_unbind(s);
+	c.send_head = nullptr;
 	afk_q_purge(s->sk, AFC_Q_WRITE);
 	afk_q_purge(s->sk, AFC_Q_OOO);
 	s->shutdown.store(AFC_SHUTDOWN_MASK);
@@ -216,23 +264,25 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 		return;
 	}
 	if (!in_window(s, m->seq, len + ((m->flags & AFC_WIRE_FIN) ? 1 : 0))) {
-		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-		if (!(m->flags & AFC_WIRE_RST))
-			conn_ack_sent(s);	// tells a confused peer where we are
+		// A window probe (an empty segment one before rcv_nxt) is answered, not counted.
+		if (!len && !(m->flags & (AFC_WIRE_RST | AFC_WIRE_FIN)) && m->seq == c.rcv_nxt - 1)
+			conn_ack_sent(s);
+		else if (!(m->flags & AFC_WIRE_RST))
+			challenge_ack(s);
+		else
+			count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
 		return;
 	}
 	if (m->flags & AFC_WIRE_RST) {
 		if (m->seq != c.rcv_nxt) {	// in the window but not exact: challenge
-			count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-			conn_ack_sent(s);
+			challenge_ack(s);
 			return;
 		}
 		conn_reset(s, c.state == State::SYN_RECV ? 0 : AFC_ECONNRESET);
 		return;
 	}
 	if (m->flags & AFC_WIRE_SYN) {		// a SYN in a synchronized state: challenge
-		count(net_of(s->net), AFC_STAT_OUT_OF_WINDOW);
-		conn_ack_sent(s);
+		challenge_ack(s);
 		return;
 	}
 	if (!(m->flags & AFC_WIRE_ACK))
@@ -243,13 +293,8 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 			send_reset_for(s->net, rx_wire_type(s), m, s->port, len);
 			return;
 		}
-		c.snd_una = m->ack;
-		c.snd_right = m->ack + m->window;
-		rtt_sample(s, static_cast<unsigned int>(now_ms() - c.born));
-		rto_reset(s);
-		timer_clear(s);
-		set_state(s, State::ESTABLISHED);
-		child_established(s);
+		establish(s, m);
+		child_established(s);		// ESTABLISHED, under the listener's queue lock
 	}
 	if (!ack_rcv(s, m->ack, m->window, len))
 		return;
@@ -259,6 +304,12 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 		return;
 
 	if (len || (m->flags & AFC_WIRE_FIN)) {
+		// New data for a socket whose user closed it cannot be read: abort (as TCP).
+		if (len && s->released.load() && after(m->seq + len, c.rcv_nxt)) {
+			send_control(s, AFC_WIRE_RST);
+			conn_reset(s, 0);
+			return;
+		}
 		if (c.fin_rcvd || c.state == State::TIME_WAIT) {
 			conn_ack_sent(s);	// a retransmitted FIN: acknowledge it again
 			if (c.state == State::TIME_WAIT)
@@ -275,4 +326,28 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 extern "C" const char *afc_conn_state_name(const struct afc_sock *s)
 {
 	return afc::state_names[static_cast<int>(s->conn.state)];
+}
+
+extern "C" void afc_conn_info(const struct afc_sock *s, struct afc_conn_info *i)
+{
+	const afc::Conn &c = s->conn;
+
+	i->state = static_cast<int>(c.state);
+	i->iss = c.iss;
+	i->snd_una = c.snd_una;
+	i->snd_nxt = c.snd_nxt;
+	i->write_seq = c.write_seq;
+	i->snd_right = c.snd_right;
+	i->irs = c.irs;
+	i->rcv_nxt = c.rcv_nxt;
+	i->rcv_adv = c.rcv_adv;
+	i->srtt = c.srtt;
+	i->rttvar = c.rttvar;
+	i->rto = afc::rto_backed_off(s);
+	i->backoff = c.backoff;
+	i->retries = c.retries;
+	i->retrans = c.retrans;
+	i->children = c.children;
+	i->backlog = c.backlog;
+	i->mss = c.mss;
 }

@@ -77,8 +77,8 @@ void send_fin(Socket *s)
 		set_state(s, State::LAST_ACK);
 	else
 		return;
-	conn_queue_fin(s);
-	conn_push(s);
+	if (conn_queue_fin(s, AFC_GFP_PROCESS))
+		conn_push(s);
 }
 
 void hold_for_protocol(Socket *s)
@@ -162,6 +162,13 @@ void conn_release(Socket *s)
 	}
 	if (linger > 0 && !linger_done(s, 0))
 		afk_sk_wait(sk, linger, linger_done, s, 0);
+	{
+		// FIN_WAIT2 reached while the user still held the socket (or lingered): an orphan
+		// waits for the peer's FIN kFinWait2Ms, not for ever.
+		Owner own(s);
+		if (s->conn.state == State::FIN_WAIT2)
+			timer_set(s, kFinWait2Ms);
+	}
 	afk_rq_purge(sk);
 }
 
@@ -185,7 +192,9 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 
 		switch (c.state) {
 		case State::SYN_SENT:
-			return -AFC_EALREADY;
+			if (nonblock)
+				return -AFC_EALREADY;
+			goto wait;		// a restarted connect waits, as inet_stream_connect
 		case State::LISTEN:
 			return -AFC_EINVAL;
 		case State::CLOSED:
@@ -229,6 +238,14 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 		c.snd_una = c.iss;
 		c.snd_nxt = c.write_seq = c.iss + 1;
 		c.snd_right = c.snd_nxt;
+		// A socket may connect again after a failed attempt: nothing of it is left.
+		afk_rq_purge(s->sk);
+		c.records.store(0);
+		c.srtt = c.rttvar = c.rto = 0;
+		c.retrans = 0;
+		c.max_snd_wnd = 0;
+		c.in_recovery = c.rtt_timing = false;
+		c.dupacks = 0;
 		c.rcv_nxt = c.rcv_adv = 0;
 		c.fin_queued = c.fin_rcvd = false;
 		s->shutdown.store(0);
@@ -240,7 +257,7 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 	}
 	if (nonblock)
 		return -AFC_EINPROGRESS;
-
+wait:
 	long timeo = afk_sk_sndtimeo(s->sk, 0);
 	while (!afc::connect_done(s, 0)) {
 		if (!timeo)
@@ -292,6 +309,11 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 		return -AFC_EOPNOTSUPP;
 	if (record && len > afc::kMaxRecord)
 		return -AFC_EMSGSIZE;
+	// One sender at a time: a record's segments are consecutive, and a shutdown's FIN comes
+	// after a whole record.
+	afc::SendLock lock(s);
+	if (!lock.held())
+		return -AFC_ERESTARTSYS;
 
 	// Wait for the connection to come up (as TCP does for a socket still in SYN_SENT).
 	while (s->conn.state == State::SYN_SENT) {
@@ -312,6 +334,8 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 				return copied ? static_cast<long>(copied) : afc::not_sending(s);
 			mss = s->conn.mss;
 		}
+		if (!len)
+			return 0;		// nothing to send (an empty record is not sent either)
 		unsigned int chunk = len - copied < mss ? static_cast<unsigned int>(len - copied) : mss;
 		// A record's later segments do not wait: a record is queued whole or not at all.
 		bool force = record && copied;
@@ -437,8 +461,12 @@ extern "C" long afc_conn_recvmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 			if (c.state == State::LISTEN)
 				return -AFC_ENOTCONN;
 			if (record) {
-				if (afc::records(s))
-					return afc::record_copy(s, msg, len, flags, msg_flags);
+				if (afc::records(s)) {
+					long n = afc::record_copy(s, msg, len, flags, msg_flags);
+					if (n >= 0 && !(flags & AFC_MSG_PEEK))
+						afc::rq_consumed(s);
+					return n;
+				}
 			} else if (!afk_rq_empty(s->sk)) {
 				long n = afc::stream_copy(s, msg, len - copied, flags);
 				if (n < 0)
@@ -449,8 +477,14 @@ extern "C" long afc_conn_recvmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 				if (static_cast<afc_size_t>(copied) >= target || (flags & AFC_MSG_PEEK))
 					return copied;
 			}
-			if (copied)
-				return copied;		// nothing more now: what we have
+			// Short of the target (MSG_WAITALL, SO_RCVLOWAT): wait for more, unless nothing
+			// more can come or the caller cannot wait.
+			if (copied) {
+				if (afk_sk_err_pending(s->sk) || (s->shutdown.load() & AFC_RCV_SHUTDOWN) ||
+				    c.fin_rcvd || c.state == State::CLOSED || !timeo)
+					return copied;
+				goto wait;
+			}
 			int e = afk_sk_err_take(s->sk);
 			if (e)
 				return e;
@@ -461,6 +495,7 @@ extern "C" long afc_conn_recvmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 			if (!timeo)
 				return -AFC_EAGAIN;
 		}
+wait:
 		if (afk_signal_pending())
 			return copied ? copied : afk_sock_intr_errno(timeo);
 		timeo = afk_sk_wait(s->sk, timeo, afc::readable, s, 0);
@@ -502,6 +537,9 @@ extern "C" int afc_conn_shutdown(Socket *s, int how)
 {
 	if (how < 0 || how > 2)
 		return -AFC_EINVAL;
+	afc::SendLock lock(s);		// our FIN after a sender's whole record
+	if (!lock.held())
+		return -AFC_ERESTARTSYS;
 	Owner own(s);
 	State st = s->conn.state;
 

@@ -103,6 +103,13 @@ void timer_fire(Socket *s)
 {
 	Conn &c = s->conn;
 
+	if (c.dev_gone.load()) {
+		c.dev_gone.store(0);
+		if (c.state != State::CLOSED && c.state != State::LISTEN) {
+			conn_reset(s, AFC_ENETDOWN);
+			return;
+		}
+	}
 	if (!c.timer_due)
 		return;
 	unsigned long long now = now_ms();
@@ -131,32 +138,54 @@ void timer_fire(Socket *s)
 		conn_done(s);
 		return;
 	case State::FIN_WAIT2:
-		if (afk_sk_dead(s->sk)) {
+		if (s->released.load()) {
 			conn_done(s);
 			return;
 		}
+		break;
+	case State::FIN_WAIT1:
+	case State::CLOSING:
+	case State::LAST_ACK:
+		// Our FIN found no memory when the user closed: try again.
+		if (!c.fin_queued && conn_queue_fin(s, AFC_GFP_ATOMIC))
+			conn_push(s);
 		break;
 	default:
 		break;
 	}
 
-	if (c.snd_una != c.snd_nxt) {
-		if (gave_up(s, kMaxRetries)) {
-			send_control(s, AFC_WIRE_RST);
-			conn_reset(s, AFC_ETIMEDOUT);
-			return;
-		}
-		conn_retransmit(s);
-		backoff(s);
-	} else if (afk_q_peek(s->sk, AFC_Q_WRITE)) {
-		if (gave_up(s, kMaxRetries)) {
-			send_control(s, AFC_WIRE_RST);
-			conn_reset(s, AFC_ETIMEDOUT);
-			return;
-		}
-		conn_probe(s);
-		backoff(s);
+	// Data in flight is retransmitted; data held back by a closed window is probed for.
+	bool probe = c.snd_una == c.snd_nxt;
+	if (probe && !afk_q_peek(s->sk, AFC_Q_WRITE))
+		return;
+	if (gave_up(s, kMaxRetries)) {
+		send_control(s, AFC_WIRE_RST);
+		conn_reset(s, AFC_ETIMEDOUT);
+		return;
 	}
+	if (probe)
+		conn_probe(s);
+	else
+		conn_retransmit(s);
+	backoff(s);
+}
+
+void conn_dev_event(Socket *s, int ifindex, bool unregister)
+{
+	Conn &c = s->conn;
+	State st = c.state;
+
+	if (st == State::LISTEN) {
+		if (s->ifindex == ifindex && unregister)
+			afk_sk_err_report(s->sk, AFC_ENETDOWN);
+		return;
+	}
+	// A connection that is not CLOSED holds a reference (its file, its listener's queue or
+	// the protocol's), so its timer may be armed from here.
+	if (!unregister || st == State::CLOSED || c.tx_ifindex != ifindex)
+		return;
+	c.dev_gone.store(1);
+	afk_timer_arm(s->sk, 0);
 }
 
 } // namespace afc

@@ -199,3 +199,18 @@ int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struc
 {
 	return skb_copy_datagram_msg(skb, offset, msg, len);
 }
+
+void afk_skb_header_release(struct sk_buff *skb)
+{
+	__skb_header_release(skb);
+}
+
+void afk_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void afk_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}

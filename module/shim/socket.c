@@ -27,6 +27,7 @@ struct afc_ksock {
 	struct timer_list timer;	/* a connection's timer (holds the sock while pending) */
 	struct sk_buff_head ooo;	/* a connection's out-of-order segments */
 	spinlock_t acceptq_lock;	/* a listener's queue of children */
+	struct mutex send_lock;		/* one sendmsg or shutdown at a time (connections) */
 #ifdef CONFIG_LOCKDEP
 	struct lockdep_map owner_map;	/* ownership, for lockdep */
 #endif
@@ -54,9 +55,15 @@ static struct proto afc_proto = {
 	.obj_size = sizeof(struct afc_ksock),
 };
 
-/* Our own lockdep classes: the family number may be one whose kernel name is unrelated. */
+/*
+ * Our own lockdep classes: the family number may be one whose kernel name is unrelated.
+ * Connected sockets' slocks are a class of their own: the namespace lock may be taken under
+ * them (hashing), while a datagram's slock is taken under the namespace lock (fan-out).
+ */
 static struct lock_class_key afc_slock_key;
 static struct lock_class_key afc_sk_lock_key;
+static struct lock_class_key afc_conn_slock_key;
+static struct lock_class_key afc_conn_sk_lock_key;
 #ifdef CONFIG_LOCKDEP
 static struct lock_class_key afc_owner_key;
 #endif
@@ -306,8 +313,12 @@ static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
 {
 	struct afc_ksock *k = afc_ksock(sk);
 
-	sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
-				      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
+	if (sk->sk_type == SOCK_DGRAM)
+		sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM", &afc_slock_key,
+					      "sk_lock-AF_CUSTOM", &afc_sk_lock_key);
+	else
+		sock_lock_init_class_and_name(sk, "slock-AF_CUSTOM-conn", &afc_conn_slock_key,
+					      "sk_lock-AF_CUSTOM-conn", &afc_conn_sk_lock_key);
 	k->core = core;
 	k->back_log = NULL;
 	k->back_log_tail = NULL;
@@ -316,6 +327,9 @@ static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
 	skb_queue_head_init(&k->ooo);
 	spin_lock_init(&k->acceptq_lock);
 	lockdep_set_class(&k->acceptq_lock, &afc_acceptq_key);
+	mutex_init(&k->send_lock);
+	if (sk->sk_type != SOCK_DGRAM)
+		sock_set_flag(sk, SOCK_RCU_FREE);	/* a child may look at its listener under RCU */
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
 #endif
@@ -725,6 +739,16 @@ void afk_sk_put(struct sock *sk)
 int afk_somaxconn(const struct sock *sk)
 {
 	return READ_ONCE(sock_net(sk)->core.sysctl_somaxconn);
+}
+
+int afk_send_lock(struct sock *sk)
+{
+	return mutex_lock_interruptible(&afc_ksock(sk)->send_lock);
+}
+
+void afk_send_unlock(struct sock *sk)
+{
+	mutex_unlock(&afc_ksock(sk)->send_lock);
 }
 
 void afk_acceptq_lock(struct sock *sk)

@@ -35,13 +35,28 @@ $ip netns exec left afc send veth0 broadcast 7000 "to everyone on the segment"
 wait
 cat /tmp/right.out
 
-say "counters in each namespace (/proc/net/af_custom_stat)"
-echo "left:";  $ip netns exec left cat /proc/net/af_custom_stat | grep -E '^(tx|rx)_'
-echo "right:"; $ip netns exec right cat /proc/net/af_custom_stat | grep -E '^(tx|rx)_'
+for type in stream seqpacket; do
+	say "a $type connection: left sends 4 MiB to right, which checks the hash"
+	head -c 4194304 /dev/urandom > /tmp/data
+	$ip netns exec right afc listen $type veth1 7100 > /tmp/got &
+	sleep 1
+	$ip netns exec right afc stat | grep LISTEN
+	start=$(date +%s)
+	$ip netns exec left afc connect $type veth0 "$mac" 7100 < /tmp/data
+	wait
+	echo "sent     $(sha256sum < /tmp/data)"
+	echo "received $(sha256sum < /tmp/got)  ($(( $(date +%s) - start )) s)"
+	[ "$(sha256sum < /tmp/data)" = "$(sha256sum < /tmp/got)" ] && echo "$type transfer intact"
+	$ip netns exec left afc stat | grep -E 'TIME_WAIT|CLOSE' || true
+done
 
-say "deleting the namespaces, unloading (no socket open)"
+say "counters in each namespace (/proc/net/af_custom_stat)"
+echo "left:";  $ip netns exec left cat /proc/net/af_custom_stat | grep -E '^(tx|rx|conn|segs|window|out_of|dup|drop_rcv|drop_back)'
+echo "right:"; $ip netns exec right cat /proc/net/af_custom_stat | grep -E '^(tx|rx|conn|segs|window|out_of|dup|drop_rcv|drop_back)'
+
+say "deleting the namespaces, unloading (no socket open, TIME_WAIT over)"
 $ip netns del left
 $ip netns del right
-sleep 1
+sleep 3
 rmmod af_custom
 [ ! -e /sys/module/af_custom ] && echo "af_custom unloaded"

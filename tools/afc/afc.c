@@ -11,6 +11,11 @@
  *   afc recv IF|any PORT [COUNT]
  *                            bind PORT and print COUNT datagrams (default 1) with their senders
  *   afc stat                 this namespace's /proc/net/af_custom and af_custom_stat
+ *   afc listen stream|seqpacket IF|any PORT
+ *                            accept one connection, copy it to stdout until the peer closes
+ *   afc connect stream|seqpacket IF MAC PORT
+ *                            connect, copy stdin to the connection, half-close it at EOF, then
+ *                            copy what the peer sends to stdout until it closes
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "../lib/afc.h"
 
@@ -156,6 +162,98 @@ static int cmd_recv(int argc, char **argv)
 	return 0;
 }
 
+/* Copy @in to @out until EOF; a SEQPACKET read is one record.  Returns the bytes or -1. */
+static long long copy_fd(int in, int out)
+{
+	static char buf[65536];
+	long long total = 0;
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf)), w = 0;
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return total;
+		while (w < n) {
+			ssize_t k = write(out, buf + w, n - w);
+			if (k < 0)
+				return -1;
+			w += k;
+		}
+		total += n;
+	}
+}
+
+static int cmd_listen(int argc, char **argv)
+{
+	struct sockaddr_custom me = { .scu_family = afc_family() }, peer;
+	socklen_t len = sizeof(peer);
+	int type = parse_type(argv[0]), fd, c;
+	long long n;
+
+	me.scu_ifindex = parse_ifindex(argv[1]);
+	if ((type != SOCK_STREAM && type != SOCK_SEQPACKET) || me.scu_ifindex < 0 || argc != 3) {
+		fprintf(stderr, "afc: usage: afc listen stream|seqpacket IF|any PORT\n");
+		return 64;
+	}
+	me.scu_port = htons((unsigned short)atoi(argv[2]));
+	fd = socket(afc_family(), type, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0 || listen(fd, 1) < 0) {
+		perror("afc: listen");
+		return 1;
+	}
+	c = accept(fd, (struct sockaddr *)&peer, &len);
+	if (c < 0) {
+		perror("afc: accept");
+		return 1;
+	}
+	n = copy_fd(c, STDOUT_FILENO);
+	if (n < 0) {
+		perror("afc: read");
+		return 1;
+	}
+	fprintf(stderr, "afc: received %lld bytes from %02x:%02x:%02x:%02x:%02x:%02x port %u\n", n,
+		peer.scu_addr[0], peer.scu_addr[1], peer.scu_addr[2], peer.scu_addr[3],
+		peer.scu_addr[4], peer.scu_addr[5], ntohs(peer.scu_port));
+	close(c);
+	close(fd);
+	return 0;
+}
+
+static int cmd_connect(int argc, char **argv)
+{
+	struct sockaddr_custom to = { .scu_family = afc_family() };
+	int type = parse_type(argv[0]), fd;
+	long long sent, got;
+
+	to.scu_ifindex = argc == 4 ? parse_ifindex(argv[1]) : -1;
+	if ((type != SOCK_STREAM && type != SOCK_SEQPACKET) || to.scu_ifindex <= 0 ||
+	    parse_mac(argv[2], to.scu_addr)) {
+		fprintf(stderr, "afc: usage: afc connect stream|seqpacket IF MAC PORT\n");
+		return 64;
+	}
+	to.scu_port = htons((unsigned short)atoi(argv[3]));
+	fd = socket(afc_family(), type, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		perror("afc: connect");
+		return 1;
+	}
+	sent = copy_fd(STDIN_FILENO, fd);
+	if (sent < 0 || shutdown(fd, SHUT_WR) < 0) {
+		perror("afc: write");
+		return 1;
+	}
+	got = copy_fd(fd, STDOUT_FILENO);
+	if (got < 0) {
+		perror("afc: read");
+		return 1;
+	}
+	fprintf(stderr, "afc: sent %lld bytes, received %lld\n", sent, got);
+	close(fd);
+	return 0;
+}
+
 static int cat(const char *path)
 {
 	char buf[4096];
@@ -184,7 +282,13 @@ int main(int argc, char **argv)
 		return cmd_info();
 	if (argc >= 3 && !strcmp(argv[1], "socket"))
 		return cmd_socket(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "listen"))
+		return cmd_listen(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "connect"))
+		return cmd_connect(argc - 2, argv + 2);
 	fprintf(stderr, "usage: afc info | afc socket TYPE... | afc send IF MAC PORT TEXT... |\n"
-			"       afc recv IF|any PORT [COUNT] | afc stat\n");
+			"       afc recv IF|any PORT [COUNT] | afc stat |\n"
+			"       afc listen stream|seqpacket IF|any PORT |\n"
+			"       afc connect stream|seqpacket IF MAC PORT\n");
 	return 64;
 }

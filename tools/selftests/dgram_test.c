@@ -315,7 +315,8 @@ static unsigned long long sock_ino(int fd)
 static bool proc_sock_find(int ns, unsigned long long ino, struct proc_sock *ps)
 {
 	static const char header[] =
-		"sl type state ifindex lport peer pport tx_queue rx_queue backlog drops uid inode";
+		"sl type state ifindex lport peer pport tx_queue rx_queue backlog drops uid inode "
+		"retrans acceptq";
 	char line[512], words[512], *w = words;
 	bool found = false;
 	FILE *f;
@@ -799,7 +800,7 @@ TEST(same_port_in_two_namespaces_only_the_destination_receives)
 
 TEST(malformed_frames_are_dropped_and_counted_by_reason)
 {
-	static const size_t short_lens[] = { 1, 10, 19 };
+	static const size_t short_lens[] = { 1, 10, WIRE_HLEN - 1 };
 	const struct wire good = { WIRE_VERSION, WIRE_DGRAM, 4242, PORT_B, 8 };
 	struct stats b0, want = { 0 };
 	unsigned char f[ETH_FRAME_LEN], payload[100], got[128];
@@ -825,7 +826,7 @@ TEST(malformed_frames_are_dropped_and_counted_by_reason)
 	w = good;
 	w.version = 0;
 	inject(inj, f, wire_frame(f, &d.a, &d.b, &w, payload, w.len));
-	w.version = 2;
+	w.version = WIRE_VERSION + 1;
 	inject(inj, f, wire_frame(f, &d.a, &d.b, &w, payload, w.len));
 	want.drop_bad_version = 2;
 	w = good;
