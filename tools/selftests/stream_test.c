@@ -1684,7 +1684,7 @@ TEST(orphaned_fin_wait2_is_freed_after_its_timeout)
 	EXPECT_TRUE(proc_find(b.ns, cport, PORT_L, "CLOSE_WAIT", NULL));
 }
 
-TEST(connection_closed_with_a_full_window_on_both_ends_is_freed_in_bounded_time)
+TEST(connection_written_to_after_the_peer_closed_is_freed_in_bounded_time)
 {
 	struct link a = { 0 }, b = { 0 };
 	unsigned short cport;
