@@ -677,7 +677,7 @@ TEST(seqpacket_10000_random_records_arrive_whole_in_order_and_intact)
 	struct link a = { 0 }, b = { 0 };
 
 	veth_pair(&a, &b);
-	record_transfer(&a, &b, debug_kernel() ? 1000 : 10000);
+	record_transfer(&a, &b, debug_kernel() ? 400 : 10000);
 }
 
 TEST(seqpacket_record_sizes_at_segment_edges_keep_their_boundaries)
