@@ -298,8 +298,6 @@ struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb);
 unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len);
 unsigned int afk_skb_headroom(const struct sk_buff *skb);
 void afk_skb_header_release(struct sk_buff *skb);	/* clones may push headers */
-void afk_rcu_read_lock(void);
-void afk_rcu_read_unlock(void);
 int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			   afc_size_t len);
 /* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */

@@ -13,9 +13,9 @@
 // through the half-open slots, and established connections still get through); otherwise the
 // request is dropped and counted.  Nothing is allocated for a request that will not be queued.
 //
-// A queued child holds its listener.  Its context reads `parent` under RCU (connected sockets
-// are SOCK_RCU_FREE) and re-checks it under the queue lock, since accept or the listener's
-// close may take it off meanwhile.
+// A queued child holds its listener.  A child leaves the queues only with its own slock held
+// (its context, the listener's close, or accept), so in the child's context `parent` is stable
+// and the listener it names is alive.  Lock order: the child's slock, then the queue lock.
 #include "conn.h"
 #include "guards.h"
 
@@ -31,14 +31,6 @@ public:
 
 private:
 	struct sock *sk_;
-};
-
-class RcuRead {
-public:
-	RcuRead() { afk_rcu_read_lock(); }
-	~RcuRead() { afk_rcu_read_unlock(); }
-	RcuRead(const RcuRead &) = delete;
-	RcuRead &operator=(const RcuRead &) = delete;
 };
 
 // Take @c off its listener's queue (queue lock held).
@@ -174,8 +166,7 @@ void conn_request(Socket *l, struct sk_buff *skb)
 void child_established(Socket *c)
 {
 	count(net_of(c->net), AFC_STAT_CONN_ACCEPTED);
-	RcuRead rcu;
-	Socket *l = __atomic_load_n(&c->conn.parent, __ATOMIC_ACQUIRE);
+	Socket *l = c->conn.parent;
 	if (!l) {
 		set_state(c, State::ESTABLISHED);
 		return;
@@ -193,15 +184,11 @@ void child_established(Socket *c)
 // A queued child dies before accept: off the queue, with the queue's reference.
 void child_unlink(Socket *c)
 {
-	Socket *l;
+	Socket *l = c->conn.parent;
+	if (!l)
+		return;
 	{
-		RcuRead rcu;
-		l = __atomic_load_n(&c->conn.parent, __ATOMIC_ACQUIRE);
-		if (!l)
-			return;
 		AcceptqLock q(l->sk);
-		if (c->conn.parent != l)
-			return;			// accept took it meanwhile
 		unqueue(l, c);
 	}
 	afk_sk_orphan(c->sk);
@@ -255,13 +242,32 @@ extern "C" int afc_conn_accept(Socket *l, int nonblock, struct sock **child)
 			int e = afk_sk_err_take(l->sk);
 			if (e)
 				return e;
-			afc::AcceptqLock q(l->sk);
-			if (Socket *c = l->conn.acceptq.front()) {
-				afc::unqueue(l, c);
-				*child = c->sk;
-				afk_sk_put(l->sk);	// the child's hold on its listener (not
-							// the last: the caller's file holds it)
-				return 0;
+			Socket *c;
+			{
+				afc::AcceptqLock q(l->sk);
+				c = l->conn.acceptq.front();
+				if (c)
+					afk_sk_hold(c->sk);
+			}
+			if (c) {
+				bool taken = false;
+				{
+					afc::SlockGuard g(c->sk);	// the child's slock first
+					afc::AcceptqLock q(l->sk);
+					if (c->conn.parent == l) {
+						afc::unqueue(l, c);
+						taken = true;
+					}
+				}
+				if (taken) {
+					*child = c->sk;	// the queue's reference, now the caller's
+					afk_sk_put(c->sk);	// ours
+					afk_sk_put(l->sk);	// the child's hold on its listener (not
+								// the last: the caller's file holds it)
+					return 0;
+				}
+				afk_sk_put(c->sk);
+				continue;		// it died meanwhile: look again
 			}
 		}
 		if (!timeo)

@@ -204,13 +204,3 @@ void afk_skb_header_release(struct sk_buff *skb)
 {
 	__skb_header_release(skb);
 }
-
-void afk_rcu_read_lock(void)
-{
-	rcu_read_lock();
-}
-
-void afk_rcu_read_unlock(void)
-{
-	rcu_read_unlock();
-}

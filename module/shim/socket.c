@@ -328,8 +328,6 @@ static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
 	spin_lock_init(&k->acceptq_lock);
 	lockdep_set_class(&k->acceptq_lock, &afc_acceptq_key);
 	mutex_init(&k->send_lock);
-	if (sk->sk_type != SOCK_DGRAM)
-		sock_set_flag(sk, SOCK_RCU_FREE);	/* a child may look at its listener under RCU */
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
 #endif
