@@ -361,6 +361,22 @@ static bool proc_find(int ns, unsigned int lport, unsigned int pport, const char
 	return found;
 }
 
+/* How many sockets namespace ns's /proc/net/af_custom lists. */
+static int proc_count(int ns)
+{
+	char line[512];
+	int n = -1;		/* the header */
+	FILE *f;
+
+	ns_enter(ns);
+	f = fopen("/proc/thread-self/net/af_custom", "r");
+	ASSERT_TRUE(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
 /* Waits until proc_find(ns, lport, pport, state) holds; returns whether it does. */
 static bool proc_wait(int ns, unsigned int lport, unsigned int pport, const char *state)
 {
@@ -850,11 +866,19 @@ TEST(two_hundred_concurrent_connections_each_echo_their_own_data)
 	       now_ms() - t0);
 	EXPECT_EQ(done, nconn);
 	EXPECT_EQ(bad, 0);
-	for (unsigned int k = 0; k < nconn; k++) {
+	/* Closed by both ends (the clients first): every end is gone once TIME_WAIT is over. */
+	for (unsigned int k = 0; k < nconn; k++)
 		close(cli[k].fd);
+	for (unsigned int k = 0; k < nconn; k++)
 		close(srv[k].fd);
-	}
 	close(lfd);
+	t0 = now_ms();
+	while ((proc_count(a.ns) || proc_count(b.ns)) && now_ms() - t0 < TIME_WAIT_MS + WAIT_MS)
+		usleep(50000);
+	printf("# %d + %d connection ends left %lld ms after the close\n", proc_count(a.ns),
+	       proc_count(b.ns), now_ms() - t0);
+	EXPECT_EQ(proc_count(a.ns), 0);
+	EXPECT_EQ(proc_count(b.ns), 0);
 }
 
 /* ---- the window and flow control ---- */
