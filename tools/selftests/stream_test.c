@@ -2162,6 +2162,47 @@ TEST(forged_out_of_window_resets_are_ignored_counted_and_leave_the_connection_al
 	EXPECT_EQ(stat_get(b.ns, "conn_reset") - reset0, 1);
 }
 
+TEST(replayed_segment_is_counted_as_a_duplicate_and_not_delivered_twice)
+{
+	struct link a = { 0 }, b = { 0 };
+	unsigned char f[2048];
+	long long dup0, oow0, deadline;
+	ssize_t flen = -1;
+	int cl, lfd, acc, cap, inj;
+	char buf[16];
+
+	veth_pair(&a, &b);
+	acc = connect_pair(&a, &b, SOCK_STREAM, &cl, &lfd);
+	/* The client's data segment, as it reached the server's link. */
+	cap = packet_socket(&a, ethertype());
+	ASSERT_EQ(send(cl, "dup!", 4, 0), 4);
+	deadline = now_ms() + WAIT_MS;
+	while (now_ms() < deadline) {
+		if (!(poll_events(cap, POLLIN, 100) & POLLIN))
+			continue;
+		flen = recv(cap, f, sizeof(f), 0);
+		if (flen >= ETH_HLEN + AFC_WIRE_HLEN + 4 &&
+		    afcw_get16(f + ETH_HLEN + AFC_WIRE_OFF_LEN) == 4)
+			break;
+		flen = -1;
+	}
+	ASSERT_GT(flen, 0);
+	ASSERT_EQ(read_full(acc, buf, 4), 4);
+	dup0 = stat_get(a.ns, "duplicate_segments");
+	oow0 = stat_get(a.ns, "out_of_window");
+	/* The same frame again, sent out of the client's link. */
+	inj = packet_socket(&b, 0);
+	ASSERT_EQ(send(inj, f, flen, 0), flen);
+	EXPECT_EQ(stat_wait_rise(a.ns, "duplicate_segments", dup0, 1), 1);
+	EXPECT_EQ(stat_get(a.ns, "out_of_window") - oow0, 0);
+	EXPECT_ERRNO(recv(acc, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+	/* The stream goes on. */
+	ASSERT_EQ(send(cl, "next", 4, 0), 4);
+	ASSERT_EQ(read_full(acc, buf, 4), 4);
+	EXPECT_EQ(memcmp(buf, "next", 4), 0);
+	EXPECT_ERRNO(recv(acc, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+}
+
 TEST(segment_for_no_connection_gets_a_reset_and_a_reset_gets_nothing)
 {
 	struct link a = { 0 }, b = { 0 };
