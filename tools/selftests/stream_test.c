@@ -770,7 +770,7 @@ struct echo_end {
 TEST(two_hundred_concurrent_connections_each_echo_their_own_data)
 {
 	const unsigned int nconn = 200;
-	const size_t per = debug_kernel() ? 16 << 10 : 128 << 10;
+	const size_t per = debug_kernel() ? 8 << 10 : 128 << 10;
 	static struct echo_end cli[200], srv[200];
 	static struct pollfd pfd[400];
 	struct link a = { 0 }, b = { 0 };
