@@ -340,16 +340,18 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 	}
 
 	do {
-		unsigned int mss;
+		unsigned int mss = 0;
+		long stop = 0;
 		{
 			Owner own(s);
 			// A record already begun is finished even after shutdown(SHUT_WR).
 			bool shut = (s->shutdown.load() & AFC_SEND_SHUTDOWN) && !(record && copied);
 			if (!afc::can_send(s->conn.state) || shut || afk_sk_err_pending(s->sk))
-				return afc::send_end(s, copied ? static_cast<long>(copied)
-							       : afc::not_sending(s));
+				stop = copied ? static_cast<long>(copied) : afc::not_sending(s);
 			mss = s->conn.mss;
 		}
+		if (stop)
+			return afc::send_end(s, stop);
 		if (!len)
 			return 0;		// nothing to send (an empty record is not sent either)
 		unsigned int chunk = len - copied < mss ? static_cast<unsigned int>(len - copied) : mss;
@@ -372,12 +374,14 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 			bool shut = (s->shutdown.load() & AFC_SEND_SHUTDOWN) && !(record && copied);
 			if (!afc::can_send(s->conn.state) || shut) {
 				afk_skb_free(skb);
-				return afc::send_end(s, copied ? static_cast<long>(copied)
-							       : afc::not_sending(s));
+				stop = copied ? static_cast<long>(copied) : afc::not_sending(s);
+			} else {
+				afc::conn_queue(s, skb, chunk, record && last ? AFC_WIRE_EOR : 0);
+				afc::conn_push(s);
 			}
-			afc::conn_queue(s, skb, chunk, record && last ? AFC_WIRE_EOR : 0);
-			afc::conn_push(s);
 		}
+		if (stop)
+			return afc::send_end(s, stop);
 		copied += chunk;
 	} while (copied < len);
 	return afc::send_end(s, static_cast<long>(copied));
