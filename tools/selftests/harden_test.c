@@ -48,11 +48,6 @@ static struct sockaddr_custom sock_name(int fd)
 	return a;
 }
 
-static int setsockopt_int(int fd, int level, int opt, int v)
-{
-	return setsockopt(fd, level, opt, &v, sizeof(v));
-}
-
 static short poll_events(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -100,43 +95,6 @@ static bool child_wait(pid_t pid, int timeout_ms, int *status)
 }
 
 /* ---- /proc/net/af_custom_stat and /proc/net/af_custom ---- */
-
-/* Counter `name` of namespace ns; -1 when the file has no such line. */
-static long long stat_get(int ns, const char *name)
-{
-	char key[64];
-	long long v, found = -1;
-	FILE *f;
-
-	ns_enter(ns);
-	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
-	ASSERT_TRUE(f);
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
-}
-
-/* Counter `name`, which must exist. */
-static long long stat_must(int ns, const char *name)
-{
-	long long v = stat_get(ns, name);
-
-	if (v < 0)
-		AFC_FAIL(1, "/proc/net/af_custom_stat has no %s", name);
-	return v;
-}
-
-/* Waits until counter `name` has risen from `base` by at least `want`; returns the rise. */
-static long long stat_wait_rise(int ns, const char *name, long long base, long long want)
-{
-	long long deadline = now_ms() + WAIT_MS, v;
-
-	while ((v = stat_must(ns, name)) - base < want && now_ms() < deadline)
-		usleep(1000);
-	return v - base;
-}
 
 /* One line of /proc/net/af_custom, queue sizes signed so that a wrapped counter shows. */
 struct proc_sock {
@@ -353,7 +311,7 @@ TEST(frames_from_a_tun_device_are_dropped_and_counted_as_not_ethernet)
 	tun = (struct link){ .ns = ns, .name = "tun0" };
 	link_set_up(&tun, true);
 	s = bound_socket(ns, PORT_A, 0);
-	before = stat_get(ns, "drop_not_ethernet");
+	before = stat_find(ns, "drop_not_ethernet");
 
 	for (int i = 0; i < N; i++) {
 		struct tun_pi pi = { .flags = 0, .proto = htons(ethertype()) };
@@ -365,7 +323,7 @@ TEST(frames_from_a_tun_device_are_dropped_and_counted_as_not_ethernet)
 		ASSERT_EQ(write(fd, frame, len), len);
 	}
 	deadline = now_ms() + WAIT_MS;
-	while ((v = stat_get(ns, "drop_not_ethernet")) >= 0 && v - before < N &&
+	while ((v = stat_find(ns, "drop_not_ethernet")) >= 0 && v - before < N &&
 	       now_ms() < deadline)
 		usleep(1000);
 	/* Without the counter, give the frames time to arrive before looking. */
@@ -539,7 +497,7 @@ TEST(flooded_socket_still_serves_other_callers_closes_and_bounds_its_queues)
 	limit = rcvbuf + sndbuf + FRAME_SLACK;
 	m.ns = a.ns;
 	m.ino = sock_ino(r.fd);
-	rx0 = stat_must(a.ns, "rx_frames");
+	rx0 = stat_get(a.ns, "rx_frames");
 
 	to_a = peer_of(&b, &a, PORT_A);
 	f = flood_start(b.ns, &to_a, FLOOD_S);
@@ -572,7 +530,7 @@ TEST(flooded_socket_still_serves_other_callers_closes_and_bounds_its_queues)
 	printf("# %lld getsockname+setsockopt calls (%lld during the flood), %lld datagrams read, "
 	       "%lld frames received; /proc sampled %lld times: max rx_queue %lld backlog %lld "
 	       "sum %lld, limit %d (SO_RCVBUF %d + SO_SNDBUF %d + %d)\n",
-	       calls, calls_in_flood, r.got, stat_must(a.ns, "rx_frames") - rx0, m.samples,
+	       calls, calls_in_flood, r.got, stat_get(a.ns, "rx_frames") - rx0, m.samples,
 	       m.max_rx, m.max_backlog, m.max_held, limit, rcvbuf, sndbuf, FRAME_SLACK);
 	EXPECT_GT(calls_in_flood, 0);
 	if (!joined_in_flood)
@@ -608,9 +566,9 @@ TEST(flood_drops_are_counted_and_the_socket_receives_afterwards)
 	r.fd = bound_socket(a.ns, PORT_A, 0);
 	ASSERT_EQ(setsockopt_int(r.fd, SOL_SOCKET, SO_RCVBUF, 4096), 0);
 	ASSERT_EQ(setsockopt(r.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	bl0 = stat_must(a.ns, "drop_backlog_full");
-	rb0 = stat_must(a.ns, "drop_rcvbuf_full");
-	rx0 = stat_must(a.ns, "rx_frames");
+	bl0 = stat_get(a.ns, "drop_backlog_full");
+	rb0 = stat_get(a.ns, "drop_rcvbuf_full");
+	rx0 = stat_get(a.ns, "rx_frames");
 	to_a = peer_of(&b, &a, PORT_A);
 	f = flood_start(b.ns, &to_a, FLOOD_S);
 	ASSERT_GE(stat_wait_rise(a.ns, "rx_frames", rx0, 1000), 1000);
@@ -620,10 +578,10 @@ TEST(flood_drops_are_counted_and_the_socket_receives_afterwards)
 	ASSERT_EQ(pthread_join(reader, NULL), 0);
 	flood_stop(f);
 
-	drops = stat_must(a.ns, "drop_backlog_full") - bl0 + stat_must(a.ns, "drop_rcvbuf_full") -
+	drops = stat_get(a.ns, "drop_backlog_full") - bl0 + stat_get(a.ns, "drop_rcvbuf_full") -
 		rb0;
 	printf("# %lld read, %lld dropped (backlog_full %lld, rcvbuf_full %lld)\n", r.got, drops,
-	       stat_must(a.ns, "drop_backlog_full") - bl0, stat_must(a.ns, "drop_rcvbuf_full") - rb0);
+	       stat_get(a.ns, "drop_backlog_full") - bl0, stat_get(a.ns, "drop_rcvbuf_full") - rb0);
 	EXPECT_GT(r.got, 0);
 	EXPECT_GT(drops, 0);
 
@@ -818,8 +776,8 @@ TEST(socket_filter_sees_the_payload_and_drops_odd_lengths_counted_as_filter)
 	sa = bound_socket(a.ns, PORT_A, 0);
 	sb = bound_socket(b.ns, PORT_B, 0);
 	ASSERT_EQ(setsockopt(sa, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)), 0);
-	filt0 = stat_get(a.ns, "drop_filter");
-	rx0 = stat_must(a.ns, "rx_frames");
+	filt0 = stat_find(a.ns, "drop_filter");
+	rx0 = stat_get(a.ns, "rx_frames");
 	to_a = peer_of(&b, &a, PORT_A);
 	for (int len = 1; len <= 20; len++) {
 		fill(buf, len, len);
@@ -836,7 +794,7 @@ TEST(socket_filter_sees_the_payload_and_drops_odd_lengths_counted_as_filter)
 	}
 	ASSERT_EQ(stat_wait_rise(a.ns, "rx_frames", rx0, 20), 20);
 	EXPECT_ERRNO(recv(sa, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
-	filt = stat_get(a.ns, "drop_filter");
+	filt = stat_find(a.ns, "drop_filter");
 	if (filt0 < 0 || filt < 0)
 		AFC_FAIL(0, "/proc/net/af_custom_stat has no drop_filter");
 	else
@@ -988,7 +946,7 @@ static void check_device_option_on_unbound_sockets(int opt)
 	EXPECT_ERRNO(bind_to(s3, PORT_A + 1, a2.ifindex), EINVAL);
 
 	/* s2 takes frames from veth0, not from veth2. */
-	rx0 = stat_must(a.ns, "rx_frames");
+	rx0 = stat_get(a.ns, "rx_frames");
 	dst = peer_of(&c, &a2, PORT_A);
 	ASSERT_EQ(send_to(sc, "from c", 6, 0, &dst), 6);
 	dst = peer_of(&b, &a, PORT_A);
@@ -1091,9 +1049,9 @@ TEST(rcvbufforce_int_max_queues_everything_with_sane_counters)
 	EXPECT_GT(sockopt_int(o.fd, SO_RCVBUF), INT_MAX / 2);
 	sb = bound_socket(b.ns, PORT_B, 0);
 	to_a = peer_of(&b, &a, PORT_A);
-	rx0 = stat_must(a.ns, "rx_frames");
-	bl0 = stat_must(a.ns, "drop_backlog_full");
-	rb0 = stat_must(a.ns, "drop_rcvbuf_full");
+	rx0 = stat_get(a.ns, "rx_frames");
+	bl0 = stat_get(a.ns, "drop_backlog_full");
+	rb0 = stat_get(a.ns, "drop_rcvbuf_full");
 
 	ASSERT_EQ(pthread_create(&owner, NULL, owner_run, &o), 0);
 	for (int i = 0; i < N; i++) {
@@ -1104,8 +1062,8 @@ TEST(rcvbufforce_int_max_queues_everything_with_sane_counters)
 	usleep(100000);
 	__atomic_store_n(&o.stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(pthread_join(owner, NULL), 0);
-	EXPECT_EQ(stat_must(a.ns, "drop_backlog_full") - bl0, 0);
-	EXPECT_EQ(stat_must(a.ns, "drop_rcvbuf_full") - rb0, 0);
+	EXPECT_EQ(stat_get(a.ns, "drop_backlog_full") - bl0, 0);
+	EXPECT_EQ(stat_get(a.ns, "drop_rcvbuf_full") - rb0, 0);
 
 	ASSERT_EQ(ioctl(o.fd, SIOCINQ, &inq), 0);
 	EXPECT_EQ(inq, SIZE);

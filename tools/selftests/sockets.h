@@ -85,4 +85,46 @@ static inline int sockopt_int(int fd, int opt)
 	return v;
 }
 
+/* Counter `name` of namespace ns (the caller enters it); -1 when the file has no such line. */
+static inline long long stat_find(int ns, const char *name)
+{
+	char key[64];
+	long long v, found = -1;
+	FILE *f;
+
+	ns_enter(ns);
+	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
+	ASSERT_TRUE(f);
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/* Counter `name`, which must exist. */
+static inline long long stat_get(int ns, const char *name)
+{
+	long long v = stat_find(ns, name);
+
+	if (v < 0)
+		AFC_FAIL(1, "/proc/net/af_custom_stat has no %s", name);
+	return v;
+}
+
+/* Waits up to 10 s until counter `name` has risen from `base` by `want`; returns the rise. */
+static inline long long stat_wait_rise(int ns, const char *name, long long base, long long want)
+{
+	long long deadline = now_ms() + 10000, v;
+
+	while ((v = stat_get(ns, name)) - base < want && now_ms() < deadline)
+		usleep(2000);
+	return v - base;
+}
+
+static inline int setsockopt_int(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
 #endif

@@ -24,9 +24,8 @@
 #include "../lib/afc.h"
 #include "../lib/wire.h"
 #include "netns.h"
+#include "sockets.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define SA(p)		((struct sockaddr *)(p))
 #define PORT_L		7000
 #define TIMEOUT_S	20
 #define WAIT_MS		10000	/* how long to wait for something the peer sends */
@@ -53,19 +52,6 @@ static bool debug_kernel(void)
 }
 
 /* ---- addresses and sockets ---- */
-
-static struct sockaddr_custom scu(unsigned short port, int ifindex, const unsigned char *mac)
-{
-	struct sockaddr_custom a = {
-		.scu_family = afc_family(),
-		.scu_port = htons(port),
-		.scu_ifindex = ifindex,
-	};
-
-	if (mac)
-		memcpy(a.scu_addr, mac, ETH_ALEN);
-	return a;
-}
 
 /* A STREAM or SEQPACKET socket in namespace ns, with 20 s send and receive timeouts. */
 static int conn_socket(int ns, int type)
@@ -149,11 +135,6 @@ static int so_error(int fd)
 
 	ASSERT_EQ(getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &len), 0);
 	return v;
-}
-
-static int setsockopt_int(int fd, int level, int opt, int v)
-{
-	return setsockopt(fd, level, opt, &v, sizeof(v));
 }
 
 static void rcvtimeo_ms(int fd, int ms)
@@ -274,35 +255,6 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t len)
 }
 
 /* ---- /proc/net/af_custom_stat and /proc/net/af_custom ---- */
-
-/* Counter `name` of namespace ns (the current thread enters it); it must exist. */
-static long long stat_get(int ns, const char *name)
-{
-	char key[64];
-	long long v, found = -1;
-	FILE *f;
-
-	ns_enter(ns);
-	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
-	ASSERT_TRUE(f);
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	if (found < 0)
-		AFC_FAIL(1, "/proc/net/af_custom_stat has no %s", name);
-	return found;
-}
-
-/* Waits until counter `name` has risen from `base` by at least `want`; returns the rise. */
-static long long stat_wait_rise(int ns, const char *name, long long base, long long want)
-{
-	long long deadline = now_ms() + WAIT_MS, v;
-
-	while ((v = stat_get(ns, name)) - base < want && now_ms() < deadline)
-		usleep(5000);
-	return v - base;
-}
 
 static const char *const counters[] = {
 	"conn_opened", "conn_accepted", "conn_refused", "conn_reset", "segs_retransmitted",
