@@ -267,7 +267,6 @@ struct sk_buff *afk_q_peek(struct sock *sk, enum afc_queue q);
 struct sk_buff *afk_q_next(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
 void afk_q_unlink(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
 void afk_q_purge(struct sock *sk, enum afc_queue q);
-unsigned int afk_q_len(struct sock *sk, enum afc_queue q);
 /* secure_tcp_seq's recipe: a keyed hash of the connection's ends plus a clock. */
 unsigned int afk_secure_seq(unsigned int a, unsigned int b, unsigned int c);
 
@@ -286,7 +285,6 @@ void afk_skb_trim(struct sk_buff *skb, unsigned int len);
 int afk_skb_linearize(struct sk_buff *skb);
 void *afk_skb_cb(struct sk_buff *skb);
 struct net *afk_skb_net(const struct sk_buff *skb);
-int afk_skb_ifindex(const struct sk_buff *skb);
 int afk_skb_pkt_type(const struct sk_buff *skb);
 void afk_skb_src_mac(const struct sk_buff *skb, unsigned char *mac);
 /* A received frame is about to be queued: drop its dst, conntrack and device, as AF_PACKET. */
@@ -297,7 +295,6 @@ int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom);
  * (as tcp_transmit_skb), so the header can be pushed in front of it. */
 struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb);
 unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len);
-unsigned int afk_skb_headroom(const struct sk_buff *skb);
 void afk_skb_header_release(struct sk_buff *skb);	/* clones may push headers */
 int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			   afc_size_t len);

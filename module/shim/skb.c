@@ -86,11 +86,6 @@ struct net *afk_skb_net(const struct sk_buff *skb)
 	return dev_net(skb->dev);
 }
 
-int afk_skb_ifindex(const struct sk_buff *skb)
-{
-	return skb->dev->ifindex;
-}
-
 int afk_skb_pkt_type(const struct sk_buff *skb)
 {
 	return skb->pkt_type;
@@ -187,11 +182,6 @@ struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb)
 unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len)
 {
 	return skb_push(skb, len);
-}
-
-unsigned int afk_skb_headroom(const struct sk_buff *skb)
-{
-	return skb_headroom(skb);
 }
 
 int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,

@@ -825,11 +825,6 @@ void afk_q_purge(struct sock *sk, enum afc_queue q)
 		__skb_queue_purge(afk_q(sk, q));
 }
 
-unsigned int afk_q_len(struct sock *sk, enum afc_queue q)
-{
-	return skb_queue_len_lockless(afk_q(sk, q));
-}
-
 static siphash_key_t afk_seq_key __read_mostly;
 
 unsigned int afk_secure_seq(unsigned int a, unsigned int b, unsigned int c)
