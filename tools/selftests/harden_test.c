@@ -48,28 +48,6 @@ static struct sockaddr_custom sock_name(int fd)
 	return a;
 }
 
-static short poll_events(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	ASSERT_GE(poll(&p, 1, timeout_ms), 0);
-	return p.revents;
-}
-
-/* Byte j of the datagram numbered seq. */
-static unsigned char pattern(unsigned int seq, unsigned int j)
-{
-	unsigned int h = (seq + 1) * 2654435761u + j * 40503u;
-
-	return h ^ h >> 11 ^ h >> 23;
-}
-
-static void fill(unsigned char *buf, unsigned int seq, size_t len)
-{
-	for (size_t j = 0; j < len; j++)
-		buf[j] = pattern(seq, j);
-}
-
 static unsigned long long sock_ino(int fd)
 {
 	struct stat st;

@@ -122,6 +122,29 @@ static inline long long stat_wait_rise(int ns, const char *name, long long base,
 	return v - base;
 }
 
+/* poll() one fd for at most timeout_ms; returns its revents. */
+static inline short poll_events(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	ASSERT_GE(poll(&p, 1, timeout_ms), 0);
+	return p.revents;
+}
+
+/* Byte j of the datagram numbered seq: datagrams of equal size still differ. */
+static inline unsigned char pattern(unsigned int seq, unsigned int j)
+{
+	unsigned int h = (seq + 1) * 2654435761u + j * 40503u;
+
+	return h ^ h >> 11 ^ h >> 23;
+}
+
+static inline void fill(unsigned char *buf, unsigned int seq, size_t len)
+{
+	for (size_t j = 0; j < len; j++)
+		buf[j] = pattern(seq, j);
+}
+
 static inline int setsockopt_int(int fd, int level, int opt, int v)
 {
 	return setsockopt(fd, level, opt, &v, sizeof(v));

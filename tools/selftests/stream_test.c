@@ -152,14 +152,6 @@ static void set_nonblock(int fd, bool on)
 	ASSERT_EQ(fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK), 0);
 }
 
-static short poll_events(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	ASSERT_GE(poll(&p, 1, timeout_ms), 0);
-	return p.revents;
-}
-
 /* Waits until fd shows one of `events` (or POLLERR/POLLHUP); returns revents (0: timed out). */
 static short poll_wait(int fd, short events, int timeout_ms)
 {
