@@ -14,7 +14,7 @@ out="$top/build/$name"
 mkdir -p "$out"
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
 	--exclude='modules.order' --exclude='Module.symvers' --exclude='build.log' \
-	--include='/Kbuild' --include='/module/***' --include='/include/***' --include='/kunit/***' \
+	--include='/Kbuild' --include='/VERSION' --include='/module/***' --include='/include/***' --include='/kunit/***' \
 	--exclude='*' "$top/" "$out/"
 # rsync --delete only prunes what the filter covers: drop objects whose sources are gone.
 find "$out" -name '*.o' | while read -r o; do

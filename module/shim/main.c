@@ -35,5 +35,6 @@ module_init(afc_init);
 module_exit(afc_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(AFC_VERSION);
 MODULE_DESCRIPTION("af_custom: a socket address family over Ethernet");
 MODULE_ALIAS_NETPROTO(AF_CUSTOM);
