@@ -7,7 +7,7 @@
 #   make debug        build the debug test kernel (cached) and the modules for it, KUnit included
 #   make tools        build the user-space programs (afc CLI, selftests) into build/tools/
 #   make demo         the main job: boot the stock kernel in a VM, load the module, show it working
-#   make check        every test: KUnit on the debug kernel, selftests on both kernels
+#   make check        every test: KUnit on the debug kernel, selftests on both kernels, host tests
 #   make vm           an interactive shell in the VM with the module loaded (KERNEL=debug for the other)
 #   make clean        remove build/ (the kernel cache outside the checkout stays)
 
@@ -52,7 +52,8 @@ check: modules tools
 	scripts/vm.sh --kernel stock --name check-stock -- /afc/bin/check.sh || true; \
 	scripts/vm.sh --kernel debug --name check-debug -- /afc/bin/check.sh || true; \
 	echo "check: both VM runs took $$(( $$(date +%s) - start )) s"; \
-	scripts/results.py check-stock check-debug
+	scripts/host-check.sh; \
+	scripts/results.py check-stock check-debug host
 
 clean:
 	rm -rf build

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""results.py NAME...: count the test cases of VM runs build/vm/NAME.out.
+"""results.py NAME...: count the test cases of VM runs build/vm/NAME.out (and of the host tests,
+build/vm/host.out from scripts/host-check.sh, which has no VM or kernel log to check).
 
 Each .out holds blocks "AFC-BEGIN <what>" ... "AFC-END" of KTAP (KUnit suites from debugfs,
 selftests, setup steps), then "AFC-EXIT <status>" from the VM and "AFC-KERNEL-LOG clean|dirty"
@@ -84,6 +85,9 @@ def parse_run(path, run):
     if block:   # the VM died inside a block
         close(block)
         cases.append(('fail', f'{run}/{block[0]}/block did not finish'))
+    if run == 'host':   # scripts/host-check.sh: host tests, no VM and no kernel log
+        cases.append(('pass' if exit_status is not None else 'fail', f'{run}/host tests finished'))
+        return cases
     cases.append(('pass' if exit_status is not None else 'fail', f'{run}/vm finished'))
     cases.append(('pass' if log == 'clean' else 'fail', f'{run}/kernel log clean'))
     return cases
