@@ -92,12 +92,13 @@ Socket *group(Net *n, const Key &k)
 	return nullptr;
 }
 
-// The groups a frame for @dport may go to, most specific first; absent ones are nullptr.
+// The groups a frame for @dport may go to, most specific first.  A unicast lookup stops at the
+// first group found (@first); a fanout collects them all.
 struct Groups {
 	Socket *g[6];
 	unsigned int n = 0;
 
-	Groups(Net *net, int type, unsigned short dport, const RxMeta *m)
+	Groups(Net *net, int type, unsigned short dport, const RxMeta *m, bool first)
 	{
 		const Key keys[] = {
 			{ type, dport, m->ifindex, m->sport, m->mac },
@@ -107,9 +108,13 @@ struct Groups {
 			{ type, dport, m->ifindex, 0, nullptr },
 			{ type, dport, 0, 0, nullptr },
 		};
-		for (const Key &k : keys)
-			if (Socket *head = group(net, k))
+		for (const Key &k : keys) {
+			if (Socket *head = group(net, k)) {
 				g[n++] = head;
+				if (first)
+					return;
+			}
+		}
 	}
 };
 
@@ -157,7 +162,7 @@ bool rx_hashed(const Socket *s)
 
 Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m)
 {
-	Groups gs(n, type, dport, m);
+	Groups gs(n, type, dport, m, true);
 
 	return gs.n ? gs.g[0] : nullptr;
 }
@@ -165,7 +170,7 @@ Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m)
 void rx_fanout(Net *n, int type, unsigned short dport, const RxMeta *m,
 	       void (*fn)(Socket *, void *), void *arg)
 {
-	Groups gs(n, type, dport, m);
+	Groups gs(n, type, dport, m, false);
 
 	for (unsigned int i = 0; i < gs.n; i++) {
 		fn(gs.g[i], arg);
