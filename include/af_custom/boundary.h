@@ -152,6 +152,11 @@ void *afk_alloc(afc_size_t size, enum afc_gfp gfp);	/* kvmalloc in process conte
 void afk_free(const void *ptr);
 void afk_cond_resched(void);
 unsigned int afk_random_u32(void);
+/*
+ * RFC 1071 Internet checksum of @len bytes (big-endian words, an odd last byte padded with
+ * zero), as a host-order value: the kernel's ip_compute_csum, which sums 8 bytes a step.
+ */
+unsigned short afk_csum(const void *buf, afc_size_t len);
 
 enum afc_log_level {
 	AFC_LOG_ERR,

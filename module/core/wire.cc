@@ -22,20 +22,10 @@ bool known_type(u8 type)
 
 using namespace afc::wire;
 
-// RFC 1071 Internet checksum: the ones' complement of the ones' complement sum of 16-bit
-// big-endian words, an odd last byte padded with zero.
+// RFC 1071 Internet checksum of header and payload (the kernel's optimised one: afk_csum).
 extern "C" unsigned short afc_wire_csum(const void *buf, afc_size_t len)
 {
-	const u8 *p = static_cast<const u8 *>(buf);
-	unsigned long sum = 0;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += get16(p);
-	if (len)
-		sum += static_cast<unsigned long>(p[0]) << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return static_cast<u16>(~sum);
+	return afk_csum(buf, len);
 }
 
 extern "C" void afc_wire_build(const struct afc_wire_hdr *h, void *frame)

@@ -5,6 +5,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
+#include <net/checksum.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/random.h>
@@ -27,6 +28,12 @@ void afk_free(const void *ptr)
 unsigned int afk_random_u32(void)
 {
 	return get_random_u32();
+}
+
+unsigned short afk_csum(const void *buf, afc_size_t len)
+{
+	/* The folded sum is in memory order: as stored, its bytes are the big-endian checksum. */
+	return be16_to_cpu((__force __be16)ip_compute_csum(buf, len));
 }
 
 void afk_cond_resched(void)
