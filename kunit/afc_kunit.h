@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
+#include <net/checksum.h>
 #include <net/sock.h>
 #include <linux/af_custom.h>
 #include <af_custom/boundary.h>
@@ -200,6 +201,37 @@ static inline struct sk_buff *afc_kunit_frame_hdr(struct kunit *test, struct afc
 
 	h.len = len;
 	afc_wire_build(&h, skb->data);
+	return skb;
+}
+
+/*
+ * As afc_kunit_frame_hdr, but only the header is linear: the @len payload bytes (byte j is
+ * @fill + j) are in a page fragment, as a device with scatter-gather or a veth forwarding a
+ * paged buffer hands them over.  Checksummed over the fragment.  afc_rx() takes it.
+ */
+static inline struct sk_buff *afc_kunit_frame_paged(struct kunit *test, struct afc_wire_hdr h,
+						    unsigned int len, u8 fill)
+{
+	struct sk_buff *skb = afc_kunit_frame(test, h.sport, h.dport, 0, 0, PACKET_HOST);
+	unsigned int order = get_order(len), j;
+	struct page *page = alloc_pages(GFP_KERNEL | __GFP_COMP, order);
+	u8 *p;
+
+	if (!page)
+		kfree_skb(skb);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = page_address(page);
+	for (j = 0; j < len; j++)
+		p[j] = (u8)(fill + j);
+	skb_fill_page_desc(skb, 0, page, 0, len);
+	skb->len += len;
+	skb->data_len += len;
+	skb->truesize += PAGE_SIZE << order;
+	h.len = len;
+	afc_wire_put(&h, skb->data);
+	/* The folded sum, stored as it is in memory, is the big-endian checksum. */
+	*(__sum16 *)(skb->data + AFC_WIRE_OFF_CSUM) =
+		csum_fold(skb_checksum(skb, 0, AFC_WIRE_HLEN + len, 0));
 	return skb;
 }
 

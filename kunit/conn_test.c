@@ -405,6 +405,71 @@ static void seqpacket_record_reassembled_from_out_of_order_segments(struct kunit
 	KUNIT_EXPECT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
 }
 
+/*
+ * Segments whose payload is in page fragments (a veth forwarding a paged buffer, a device with
+ * scatter-gather) are taken as they are: the checksum is verified over the fragments, bytes
+ * received twice are skipped by offset, and readers copy from the fragments.
+ */
+static void paged_segments_are_verified_trimmed_and_read_without_linearizing(struct kunit *test)
+{
+	struct socket *l = listening(test, 4), *c;
+	unsigned long bad = afc_kunit_drops(AFC_DROP_CHECKSUM);
+	unsigned int iss, base = PEER_ISS + 1, i;
+	struct afc_wire_hdr h;
+	struct sk_buff *skb;
+	static u8 buf[5000];
+	struct kvec v = { buf, sizeof(buf) };
+	struct msghdr msg = {};
+
+	c = handshake(test, l, &iss);
+	skb = afc_kunit_frame_paged(test, seg(AFC_WIRE_ACK, base, iss + 1, 65536), 3000, 0);
+	KUNIT_EXPECT_EQ(test, skb_headlen(skb), (unsigned int)AFC_WIRE_HLEN);
+	afc_rx(skb);
+	h = expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_EXPECT_EQ(test, h.ack, base + 3000);
+	/* Overlapping: its first 1000 bytes are old; 2000 new ones follow. */
+	afc_rx(afc_kunit_frame_paged(test, seg(AFC_WIRE_ACK, base + 2000, iss + 1, 65536), 3000,
+				     (u8)2000));
+	h = expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_EXPECT_EQ(test, h.ack, base + 5000);
+	/* A flipped payload bit, far past the linear header: the sum over the fragment fails. */
+	skb = afc_kunit_frame_paged(test, seg(AFC_WIRE_ACK, base + 5000, iss + 1, 65536), 100, 0);
+	((u8 *)skb_frag_address(&skb_shinfo(skb)->frags[0]))[77] ^= 0x10;
+	afc_rx(skb);
+	expect_nothing_sent(test);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_CHECKSUM) - bad, 1UL);
+	KUNIT_ASSERT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), 5000);
+	for (i = 0; i < 5000; i++)
+		if (buf[i] != (u8)i)
+			break;
+	KUNIT_EXPECT_EQ(test, i, 5000U);
+}
+
+/* The same for a SEQPACKET record: its segments' skipped bytes are not part of the record. */
+static void paged_record_with_an_overlapping_segment_is_read_whole(struct kunit *test)
+{
+	struct socket *l, *c;
+	unsigned int iss, base = PEER_ISS + 1, i;
+	static u8 buf[4000];
+	struct kvec v = { buf, sizeof(buf) };
+	struct msghdr msg = {};
+
+	wire_type = AFC_WIRE_SEQPACKET;
+	l = listening(test, 4);
+	c = handshake(test, l, &iss);
+	afc_rx(afc_kunit_frame_paged(test, seg(AFC_WIRE_ACK, base, iss + 1, 65536), 2000, 0));
+	expect_sent(test, AFC_WIRE_ACK);
+	afc_rx(afc_kunit_frame_paged(test, seg(AFC_WIRE_ACK | AFC_WIRE_EOR, base + 1500,
+					       iss + 1, 65536), 1500, (u8)1500));
+	expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_ASSERT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), 3000);
+	KUNIT_EXPECT_TRUE(test, msg.msg_flags & MSG_EOR);
+	for (i = 0; i < 3000; i++)
+		if (buf[i] != (u8)i)
+			break;
+	KUNIT_EXPECT_EQ(test, i, 3000U);
+}
+
 static void conn_exit(struct kunit *test)
 {
 	afc_clock_fake(0, 0);
@@ -426,6 +491,8 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(orderly_close_goes_through_fin_wait_and_time_wait),
 	KUNIT_CASE(allocation_failure_on_a_request_leaves_no_child),
 	KUNIT_CASE(seqpacket_record_reassembled_from_out_of_order_segments),
+	KUNIT_CASE(paged_segments_are_verified_trimmed_and_read_without_linearizing),
+	KUNIT_CASE(paged_record_with_an_overlapping_segment_is_read_whole),
 	{}
 };
 

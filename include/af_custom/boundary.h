@@ -285,9 +285,12 @@ unsigned int afk_skb_len(const struct sk_buff *skb);
 unsigned char *afk_skb_data(const struct sk_buff *skb);
 void afk_skb_reserve(struct sk_buff *skb, unsigned int len);
 unsigned char *afk_skb_put(struct sk_buff *skb, unsigned int len);
-void afk_skb_pull(struct sk_buff *skb, unsigned int len);
-void afk_skb_trim(struct sk_buff *skb, unsigned int len);
-int afk_skb_linearize(struct sk_buff *skb);
+void afk_skb_pull(struct sk_buff *skb, unsigned int len);	/* within the linear part */
+/* pskb_may_pull: 0 once the first @len bytes are linear at afk_skb_data, else -ENOMEM. */
+int afk_skb_may_pull(struct sk_buff *skb, unsigned int len);
+int afk_skb_trim(struct sk_buff *skb, unsigned int len);	/* pskb_trim_rcsum: 0 or -ENOMEM */
+/* RFC 1071 checksum of @len bytes of @skb from @offset, linear or not (as afk_csum). */
+unsigned short afk_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len);
 void *afk_skb_cb(struct sk_buff *skb);
 struct net *afk_skb_net(const struct sk_buff *skb);
 int afk_skb_pkt_type(const struct sk_buff *skb);
@@ -455,12 +458,20 @@ void afc_net_set_ephemeral(struct net *net, unsigned int lo, unsigned int hi);
 
 /*
  * afc_wire_build: write @h's header in front of the @h->len payload bytes already at
- * @frame + AFC_WIRE_HLEN, version and checksum included.
+ * @frame + AFC_WIRE_HLEN (linear), version and checksum included.
  * afc_wire_parse: validate the @len bytes at @frame (version, type, flags, length, checksum, in
  * that order) and fill @h; returns AFC_DROP_NONE or the reason to drop.
  */
 void afc_wire_build(const struct afc_wire_hdr *h, void *frame);
+/* afc_wire_put: the same header with a zero checksum field, for the caller to fill. */
+void afc_wire_put(const struct afc_wire_hdr *h, void *frame);
 enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_hdr *h);
+/*
+ * afc_wire_check: afc_wire_parse without the checksum, for a frame whose payload need not be
+ * linear: the AFC_WIRE_HLEN header bytes at @hdr are checked against the frame's length @len
+ * (version, type, flags, length) and fill @h; the caller verifies the sum over the frame.
+ */
+enum afc_drop afc_wire_check(const void *hdr, afc_size_t len, struct afc_wire_hdr *h);
 unsigned short afc_wire_csum(const void *buf, afc_size_t len);
 const char *afc_drop_name(enum afc_drop reason);
 

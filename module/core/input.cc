@@ -11,9 +11,11 @@
 namespace afc {
 namespace {
 
+// The bytes of a received segment not yet taken: trim_front moves `off` past those received
+// before (the payload need not be linear, so it is not pulled).
 unsigned int payload_len(struct sk_buff *skb)
 {
-	return afk_skb_len(skb);
+	return afk_skb_len(skb) - rx_meta(skb)->off;
 }
 
 // Charge @skb to the receive buffer whatever its limit: a SEQPACKET socket with no whole record
@@ -47,7 +49,7 @@ bool trim_front(Socket *s, struct sk_buff *skb)
 	unsigned int old = rcv_nxt - m->seq;
 	if (old > len)
 		old = len;			// only the FIN is new
-	afk_skb_pull(skb, old);
+	m->off = static_cast<unsigned short>(m->off + old);
 	m->seq += old;
 	return true;
 }

@@ -108,18 +108,25 @@ extern "C" int afc_rx(struct sk_buff *skb)
 		frame.consume();	// seen in promiscuous mode, addressed to another host
 		return AFC_NET_RX_SUCCESS;
 	}
-	if (afk_skb_linearize(skb)) {
+	// Only our header needs to be linear: the payload stays where the device put it (page
+	// fragments of a large frame are not copied), and every reader copies from the buffer.
+	unsigned int len = afk_skb_len(skb);
+	if (len >= AFC_WIRE_HLEN && afk_skb_may_pull(skb, AFC_WIRE_HLEN)) {
 		afc::count_drop(n, AFC_DROP_NOMEM);
 		return AFC_NET_RX_DROP;
 	}
-
 	struct afc_wire_hdr h;
-	enum afc_drop why = afc_wire_parse(afk_skb_data(skb), afk_skb_len(skb), &h);
+	enum afc_drop why = afc_wire_check(afk_skb_data(skb), len, &h);
+	if (why == AFC_DROP_NONE && afk_skb_csum(skb, 0, AFC_WIRE_HLEN + h.len) != 0)
+		why = AFC_DROP_CHECKSUM;	// summing a frame with its own checksum gives zero
 	if (why != AFC_DROP_NONE) {
 		afc::count_drop(n, why);
 		return AFC_NET_RX_DROP;
 	}
-	afk_skb_trim(skb, AFC_WIRE_HLEN + h.len);	// Ethernet padding
+	if (len > AFC_WIRE_HLEN + h.len && afk_skb_trim(skb, AFC_WIRE_HLEN + h.len)) {
+		afc::count_drop(n, AFC_DROP_NOMEM);	// Ethernet padding
+		return AFC_NET_RX_DROP;
+	}
 	afk_skb_pull(skb, AFC_WIRE_HLEN);
 
 	afc::RxMeta *m = afc::rx_meta(skb);

@@ -10,7 +10,8 @@
 namespace afc {
 
 // A received frame's source and header, kept in skb->cb from demux to recvmsg.  `off` counts
-// the payload bytes a stream reader has taken from the front.
+// the payload bytes skipped at the front: received before (a segment that overlaps what we have;
+// the payload may not be linear, so it is not pulled) or taken by a stream reader.
 struct RxMeta {
 	unsigned short sport;
 	int ifindex;

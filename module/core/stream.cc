@@ -428,11 +428,12 @@ long record_copy(Socket *s, struct msghdr *msg, afc_size_t len, int flags, int *
 	struct sk_buff *skb = afk_q_peek(s->sk, AFC_Q_RECEIVE);
 
 	while (skb) {
-		unsigned int seg = afk_skb_len(skb);
-		bool eor = rx_meta(skb)->flags & AFC_WIRE_EOR;
+		const RxMeta *m = rx_meta(skb);
+		unsigned int seg = afk_skb_len(skb) - m->off;	// bytes received twice were skipped
+		bool eor = m->flags & AFC_WIRE_EOR;
 		unsigned int n = copied < len ? (len - copied < seg ? len - copied : seg) : 0;
 
-		if (n && afk_skb_copy_to_msg_at(skb, 0, msg, n))
+		if (n && afk_skb_copy_to_msg_at(skb, m->off, msg, n))
 			return -AFC_EFAULT;
 		copied += n;
 		total += seg;

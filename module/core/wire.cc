@@ -28,7 +28,7 @@ extern "C" unsigned short afc_wire_csum(const void *buf, afc_size_t len)
 	return afk_csum(buf, len);
 }
 
-extern "C" void afc_wire_build(const struct afc_wire_hdr *h, void *frame)
+extern "C" void afc_wire_put(const struct afc_wire_hdr *h, void *frame)
 {
 	u8 *p = static_cast<u8 *>(frame);
 
@@ -43,12 +43,19 @@ extern "C" void afc_wire_build(const struct afc_wire_hdr *h, void *frame)
 	put32(p + AFC_WIRE_OFF_SEQ, h->seq);
 	put32(p + AFC_WIRE_OFF_ACK, h->ack);
 	put32(p + AFC_WIRE_OFF_WINDOW, h->window);
+}
+
+extern "C" void afc_wire_build(const struct afc_wire_hdr *h, void *frame)
+{
+	u8 *p = static_cast<u8 *>(frame);
+
+	afc_wire_put(h, p);
 	put16(p + AFC_WIRE_OFF_CSUM, afc_wire_csum(p, AFC_WIRE_HLEN + h->len));
 }
 
-extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_hdr *h)
+extern "C" enum afc_drop afc_wire_check(const void *hdr, afc_size_t len, struct afc_wire_hdr *h)
 {
-	const u8 *p = static_cast<const u8 *>(frame);
+	const u8 *p = static_cast<const u8 *>(hdr);
 
 	if (len < AFC_WIRE_HLEN)
 		return AFC_DROP_SHORT;
@@ -70,10 +77,6 @@ extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struc
 	if (len < need || (len > need && len > AFC_ETH_MIN_PAYLOAD))
 		return AFC_DROP_LENGTH;
 
-	// Summing a frame that carries its own checksum gives zero.
-	if (afc_wire_csum(p, need) != 0)
-		return AFC_DROP_CHECKSUM;
-
 	h->version = p[AFC_WIRE_OFF_VERSION];
 	h->type = type;
 	h->flags = flags;
@@ -83,6 +86,20 @@ extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struc
 	h->seq = get32(p + AFC_WIRE_OFF_SEQ);
 	h->ack = get32(p + AFC_WIRE_OFF_ACK);
 	h->window = get32(p + AFC_WIRE_OFF_WINDOW);
+	return AFC_DROP_NONE;
+}
+
+extern "C" enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_hdr *h)
+{
+	struct afc_wire_hdr w;
+	enum afc_drop why = afc_wire_check(frame, len, &w);
+
+	if (why != AFC_DROP_NONE)
+		return why;
+	// Summing a frame that carries its own checksum gives zero.
+	if (afc_wire_csum(frame, AFC_WIRE_HLEN + w.len) != 0)
+		return AFC_DROP_CHECKSUM;
+	*h = w;
 	return AFC_DROP_NONE;
 }
 

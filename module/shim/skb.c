@@ -9,6 +9,7 @@
 #include <net/dst.h>
 #include <net/sock.h>
 #include <linux/netfilter.h>
+#include <net/checksum.h>
 #include <af_custom/boundary.h>
 
 static inline gfp_t afk_gfp(enum afc_gfp gfp)
@@ -66,14 +67,20 @@ void afk_skb_pull(struct sk_buff *skb, unsigned int len)
 	skb_pull(skb, len);
 }
 
-void afk_skb_trim(struct sk_buff *skb, unsigned int len)
+int afk_skb_may_pull(struct sk_buff *skb, unsigned int len)
 {
-	skb_trim(skb, len);
+	return pskb_may_pull(skb, len) ? 0 : -ENOMEM;
 }
 
-int afk_skb_linearize(struct sk_buff *skb)
+int afk_skb_trim(struct sk_buff *skb, unsigned int len)
 {
-	return skb_linearize(skb);
+	return pskb_trim_rcsum(skb, len);
+}
+
+unsigned short afk_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len)
+{
+	/* As afk_csum: the folded sum in memory order is the big-endian checksum. */
+	return be16_to_cpu((__force __be16)csum_fold(skb_checksum(skb, offset, len, 0)));
 }
 
 void *afk_skb_cb(struct sk_buff *skb)
