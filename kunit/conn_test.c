@@ -470,6 +470,47 @@ static void paged_record_with_an_overlapping_segment_is_read_whole(struct kunit 
 	KUNIT_EXPECT_EQ(test, i, 3000U);
 }
 
+/*
+ * A write is copied into page fragments, not a linear buffer per segment: the send buffer is
+ * charged the bytes plus one small head per segment, and all of it is given back once the
+ * peer acknowledges.  The segments go out with their bytes and a correct checksum.
+ */
+static void writes_go_to_page_fragments_charged_by_what_they_take(struct kunit *test)
+{
+	struct socket *l = listening(test, 4), *c;
+	unsigned int iss, base = PEER_ISS + 1, mss, off = 0, i, k;
+	static u8 data[3000];
+	struct kvec v = { data, sizeof(data) };
+	struct msghdr msg = {};
+	struct afc_wire_hdr h;
+	struct sk_buff *skb;
+	int wmem;
+
+	c = handshake(test, l, &iss);
+	mss = info_of(c).mss;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (u8)(i * 7);
+	KUNIT_ASSERT_EQ(test, kernel_sendmsg(c, &msg, &v, 1, sizeof(data)), (int)sizeof(data));
+	wmem = afc_sock_wmem(afc_kunit_core(c));
+	KUNIT_EXPECT_GE(test, wmem, (int)sizeof(data));
+	KUNIT_EXPECT_LE(test, wmem, (int)(sizeof(data) + 3 * 1024));	/* three small heads */
+	for (k = 0; k < 3; k++) {
+		skb = afc_kunit_sent(test, &h);	/* the checksum is verified here */
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		KUNIT_EXPECT_EQ(test, h.seq, iss + 1 + off);
+		KUNIT_EXPECT_EQ(test, (unsigned int)h.len, min(mss, (unsigned int)sizeof(data) - off));
+		for (i = 0; i < h.len; i++)
+			if (skb->data[ETH_HLEN + AFC_WIRE_HLEN + i] != (u8)((off + i) * 7))
+				break;
+		KUNIT_EXPECT_EQ(test, i, (unsigned int)h.len);
+		off += h.len;
+	}
+	KUNIT_EXPECT_EQ(test, off, (unsigned int)sizeof(data));
+	expect_nothing_sent(test);
+	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1 + sizeof(data), 65536), 0, 0);
+	KUNIT_EXPECT_EQ(test, afc_sock_wmem(afc_kunit_core(c)), 0);
+}
+
 static void conn_exit(struct kunit *test)
 {
 	afc_clock_fake(0, 0);
@@ -493,6 +534,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(seqpacket_record_reassembled_from_out_of_order_segments),
 	KUNIT_CASE(paged_segments_are_verified_trimmed_and_read_without_linearizing),
 	KUNIT_CASE(paged_record_with_an_overlapping_segment_is_read_whole),
+	KUNIT_CASE(writes_go_to_page_fragments_charged_by_what_they_take),
 	{}
 };
 

@@ -311,6 +311,14 @@ void afk_skb_own_w(struct sk_buff *skb, struct sock *sk);	/* holds the sock unti
 void afk_skb_own_r(struct sk_buff *skb, struct sock *sk);
 int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			  afc_size_t len);
+/*
+ * Append up to @len bytes of @msg to @skb's page fragments, taken from the sock's page_frag as
+ * tcp_sendmsg does (no linear copy: small writes share a page, a 64 KiB one takes a few).
+ * Returns the bytes appended (fewer when the fragment slots run out), -ENOBUFS when no page
+ * could be had, -EFAULT.  @skb's truesize grows by the bytes appended: the caller charges them.
+ */
+long afk_skb_append_from_msg(struct sk_buff *skb, struct sock *sk, struct msghdr *msg,
+			     afc_size_t len);
 int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, afc_size_t len);
 void afk_skb_recv_cmsgs(struct msghdr *msg, struct sock *sk, struct sk_buff *skb);	/* timestamps */
 

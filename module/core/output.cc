@@ -8,6 +8,7 @@
 // and advertises our receive window (the seeds' sock_rspace arithmetic, see rcv_window).
 #include "conn.h"
 #include "guards.h"
+#include "wire.h"
 
 namespace afc {
 namespace {
@@ -71,7 +72,9 @@ void transmit(Socket *s, struct sk_buff *skb, unsigned char flags, unsigned int 
 		w.window = rcv_window(s);
 		c.rcv_adv = c.rcv_nxt + w.window;
 	}
-	afc_wire_build(&w, h);
+	// The payload is in page fragments: the sum runs over the buffer, not a linear frame.
+	afc_wire_put(&w, h);
+	wire::put16(h + AFC_WIRE_OFF_CSUM, afk_skb_csum(skb, 0, AFC_WIRE_HLEN + len));
 	xmit(s->net, c.tx_ifindex, skb, s->peer.mac, s->sk, len);
 }
 

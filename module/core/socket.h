@@ -155,6 +155,13 @@ inline bool send_room(const Socket *s)
 	return s->wmem.load() < afk_sk_sndbuf(s->sk);
 }
 
+// A send buffer charged to @s grew by @delta bytes of truesize after its allocation (page
+// fragments appended): charged too, so that its destructor's uncharge matches.
+inline void wmem_charge(Socket *s, unsigned int delta)
+{
+	s->wmem.add(delta);
+}
+
 // A long counter reported through an int (SIOCOUTQ, the KUnit accessors).
 inline int clamp_int(long v)
 {

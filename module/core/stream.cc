@@ -100,31 +100,36 @@ void hold_for_protocol(Socket *s)
 	}
 }
 
-// Copy @len bytes of @msg into a new segment for @s (outside ownership); nullptr with *err.
+// A new segment for @s with up to @len bytes of @msg (outside ownership); nullptr with *err.
+// The bytes go to page fragments (afk_skb_append_from_msg), not a linear buffer: the send
+// buffer is charged what they take, and a clone to transmit shares them.  *@got: the bytes
+// taken, fewer than @len when the fragment slots ran out.
 struct sk_buff *make_segment(Socket *s, struct msghdr *msg, unsigned int len, long *timeo,
-			     TxSender *tx, bool force, int *err)
+			     TxSender *tx, bool force, unsigned int *got, int *err)
 {
-	struct sk_buff *skb;
+	SkbPtr skb;
 
 	if (force) {
-		skb = afc_sock_wmalloc(s, kHeadroom + len, 1, AFC_GFP_PROCESS);
+		skb.reset(afc_sock_wmalloc(s, kHeadroom, 1, AFC_GFP_PROCESS));
 		if (!skb)
 			*err = -AFC_ENOBUFS;
 	} else {
 		do {
-			skb = send_alloc(s, kHeadroom + len, timeo, err, &tx->events);
+			skb.reset(send_alloc(s, kHeadroom, timeo, err, &tx->events));
 		} while (!skb && *err == kDevEvent);
 	}
 	if (!skb)
 		return nullptr;
-	afk_skb_reserve(skb, kHeadroom);
-	afk_skb_put(skb, len);
-	if (afk_skb_copy_from_msg(skb, 0, msg, len)) {
-		afk_skb_free(skb);
-		*err = -AFC_EFAULT;
+	afk_skb_reserve(skb.get(), kHeadroom);
+	unsigned int before = afk_skb_truesize(skb.get());
+	long n = afk_skb_append_from_msg(skb.get(), s->sk, msg, len);
+	wmem_charge(s, afk_skb_truesize(skb.get()) - before);
+	if (n <= 0) {
+		*err = n < 0 ? static_cast<int>(n) : -AFC_ENOBUFS;
 		return nullptr;
 	}
-	return skb;
+	*got = static_cast<unsigned int>(n);
+	return skb.release();
 }
 
 } // namespace
@@ -357,7 +362,8 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 		unsigned int chunk = len - copied < mss ? static_cast<unsigned int>(len - copied) : mss;
 		// A record's later segments do not wait: a record is queued whole or not at all.
 		bool force = record && copied;
-		struct sk_buff *skb = afc::make_segment(s, msg, chunk, &timeo, &tx, force, &err);
+		struct sk_buff *skb = afc::make_segment(s, msg, chunk, &timeo, &tx, force, &chunk,
+							&err);
 		if (!skb) {
 			if (record && copied) {
 				// Half a record cannot be taken back: the connection is lost.

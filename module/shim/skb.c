@@ -9,6 +9,7 @@
 #include <net/dst.h>
 #include <net/sock.h>
 #include <linux/netfilter.h>
+#include <linux/uio.h>
 #include <net/checksum.h>
 #include <af_custom/boundary.h>
 
@@ -169,6 +170,42 @@ int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghd
 			  size_t len)
 {
 	return memcpy_from_msg(skb->data + offset, msg, len);
+}
+
+long afk_skb_append_from_msg(struct sk_buff *skb, struct sock *sk, struct msghdr *msg,
+			     size_t len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	size_t done = 0;
+
+	while (done < len) {
+		int i = skb_shinfo(skb)->nr_frags;
+		size_t copy;
+		bool merge;
+
+		/* skb_page_frag_refill, not sk_page_frag_refill: that one also shrinks sk_sndbuf
+		 * by sk_wmem_queued, which af_custom does not keep. */
+		if (!skb_page_frag_refill(32U, pfrag, sk->sk_allocation))
+			return done ? (long)done : -ENOBUFS;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (!merge && i >= MAX_SKB_FRAGS)
+			break;
+		copy = min_t(size_t, len - done, pfrag->size - pfrag->offset);
+		if (copy_page_from_iter(pfrag->page, pfrag->offset, copy, &msg->msg_iter) != copy)
+			return -EFAULT;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+			get_page(pfrag->page);
+		}
+		pfrag->offset += copy;
+		skb->len += copy;
+		skb->data_len += copy;
+		skb->truesize += copy;
+		done += copy;
+	}
+	return done;
 }
 
 int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, size_t len)
