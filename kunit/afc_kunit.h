@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
+#include <asm/unaligned.h>
 #include <net/checksum.h>
 #include <net/sock.h>
 #include <linux/af_custom.h>
@@ -235,7 +236,12 @@ static inline struct sk_buff *afc_kunit_frame_paged(struct kunit *test, struct a
 	return skb;
 }
 
-/* The next frame the case's device sent, its header parsed into *@h; NULL when none. */
+/*
+ * The next frame the case's device sent, its header checked and parsed into *@h; NULL when none.
+ * Linear or not, and with its checksum verified unless it was left to the device (a device with
+ * NETIF_F_HW_CSUM, afc_kunit_dev_features): then it must be CHECKSUM_PARTIAL over our header
+ * and what follows, the field zero.
+ */
 static inline struct sk_buff *afc_kunit_sent(struct kunit *test, struct afc_wire_hdr *h)
 {
 	struct sk_buff *skb = skb_dequeue((struct sk_buff_head *)netdev_priv(afc_kunit_dev(test)));
@@ -244,9 +250,31 @@ static inline struct sk_buff *afc_kunit_sent(struct kunit *test, struct afc_wire
 		return NULL;
 	afc_kunit_keep_skb(test, skb);
 	KUNIT_ASSERT_GE(test, skb->len, (unsigned int)ETH_HLEN + AFC_WIRE_HLEN);
-	KUNIT_ASSERT_EQ(test, afc_wire_parse(skb->data + ETH_HLEN, skb->len - ETH_HLEN, h),
+	KUNIT_ASSERT_TRUE(test, pskb_may_pull(skb, ETH_HLEN + AFC_WIRE_HLEN));
+	KUNIT_ASSERT_EQ(test, afc_wire_check(skb->data + ETH_HLEN, skb->len - ETH_HLEN, h),
 			AFC_DROP_NONE);
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		KUNIT_EXPECT_EQ(test, skb_checksum_start_offset(skb), ETH_HLEN);
+		KUNIT_EXPECT_EQ(test, skb->csum_offset, AFC_WIRE_OFF_CSUM);
+		KUNIT_EXPECT_EQ(test, get_unaligned_be16(skb->data + ETH_HLEN + AFC_WIRE_OFF_CSUM), 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, csum_fold(skb_checksum(skb, ETH_HLEN, skb->len - ETH_HLEN, 0)),
+				0);
+	}
 	return skb;
+}
+
+/* Give the case's device @features (SG, HW_CSUM, GSO...) before anything is sent through it. */
+static inline struct net_device *afc_kunit_dev_features(struct kunit *test,
+							netdev_features_t features)
+{
+	struct net_device *dev = afc_kunit_dev(test);
+
+	rtnl_lock();
+	dev->hw_features |= features;
+	dev->features |= features;
+	rtnl_unlock();
+	return dev;
 }
 
 /* Deliver @count frames sport -> dport through the receive path; frame i carries byte i. */

@@ -497,6 +497,8 @@ static void writes_go_to_page_fragments_charged_by_what_they_take(struct kunit *
 	for (k = 0; k < 3; k++) {
 		skb = afc_kunit_sent(test, &h);	/* the checksum is verified here */
 		KUNIT_ASSERT_NOT_NULL(test, skb);
+		/* A device without NETIF_F_HW_CSUM: the stack summed it (skb_checksum_help). */
+		KUNIT_EXPECT_EQ(test, (int)skb->ip_summed, CHECKSUM_NONE);
 		KUNIT_EXPECT_EQ(test, h.seq, iss + 1 + off);
 		KUNIT_EXPECT_EQ(test, (unsigned int)h.len, min(mss, (unsigned int)sizeof(data) - off));
 		for (i = 0; i < h.len; i++)
@@ -509,6 +511,53 @@ static void writes_go_to_page_fragments_charged_by_what_they_take(struct kunit *
 	expect_nothing_sent(test);
 	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1 + sizeof(data), 65536), 0, 0);
 	KUNIT_EXPECT_EQ(test, afc_sock_wmem(afc_kunit_core(c)), 0);
+}
+
+/*
+ * A device that checksums (NETIF_F_HW_CSUM, as veth) gets the sum to do: CHECKSUM_PARTIAL over
+ * our header and payload, the field zero.  On the receiving side such a frame from the local
+ * stack (and one a device verified) is trusted; the same bytes as CHECKSUM_NONE are not.
+ */
+static void checksum_left_to_a_device_that_can_and_local_frames_trusted(struct kunit *test)
+{
+	struct socket *l, *c;
+	unsigned long bad = afc_kunit_drops(AFC_DROP_CHECKSUM);
+	unsigned int iss, base = PEER_ISS + 1;
+	char data[100] = "offloaded";
+	struct kvec v = { data, sizeof(data) };
+	struct msghdr msg = {};
+	struct afc_wire_hdr h;
+	struct sk_buff *skb;
+	int i;
+
+	afc_kunit_dev_features(test, NETIF_F_SG | NETIF_F_HW_CSUM);
+	l = listening(test, 4);
+	c = handshake(test, l, &iss);
+	KUNIT_ASSERT_EQ(test, kernel_sendmsg(c, &msg, &v, 1, sizeof(data)), (int)sizeof(data));
+	skb = afc_kunit_sent(test, &h);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, (int)skb->ip_summed, CHECKSUM_PARTIAL);
+	KUNIT_EXPECT_EQ(test, h.len, 100);
+	/* Frames with a zero checksum field: trusted as PARTIAL or UNNECESSARY, else dropped. */
+	for (i = 0; i < 3; i++) {
+		u8 summed[] = { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, CHECKSUM_NONE };
+
+		skb = afc_kunit_frame_hdr(test, seg(AFC_WIRE_ACK, base + 10 * i, iss + 101, 65536),
+					  10, 'a' + i, PACKET_HOST);
+		put_unaligned_be16(0, skb->data + AFC_WIRE_OFF_CSUM);
+		skb->ip_summed = summed[i];
+		if (summed[i] == CHECKSUM_PARTIAL) {
+			skb->csum_start = skb_headroom(skb);
+			skb->csum_offset = AFC_WIRE_OFF_CSUM;
+		}
+		afc_rx(skb);
+	}
+	h = expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_EXPECT_EQ(test, h.ack, base + 10);
+	h = expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_EXPECT_EQ(test, h.ack, base + 20);
+	expect_nothing_sent(test);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_CHECKSUM) - bad, 1UL);
 }
 
 static void conn_exit(struct kunit *test)
@@ -535,6 +584,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(paged_segments_are_verified_trimmed_and_read_without_linearizing),
 	KUNIT_CASE(paged_record_with_an_overlapping_segment_is_read_whole),
 	KUNIT_CASE(writes_go_to_page_fragments_charged_by_what_they_take),
+	KUNIT_CASE(checksum_left_to_a_device_that_can_and_local_frames_trusted),
 	{}
 };
 

@@ -291,6 +291,16 @@ int afk_skb_may_pull(struct sk_buff *skb, unsigned int len);
 int afk_skb_trim(struct sk_buff *skb, unsigned int len);	/* pskb_trim_rcsum: 0 or -ENOMEM */
 /* RFC 1071 checksum of @len bytes of @skb from @offset, linear or not (as afk_csum). */
 unsigned short afk_skb_csum(struct sk_buff *skb, unsigned int offset, unsigned int len);
+/*
+ * Leave the checksum of the frame at afk_skb_data (its field at @csum_offset, zero) to the
+ * device: CHECKSUM_PARTIAL from the frame's start to its end.  The stack sums it in software
+ * (skb_checksum_help, RFC 1071 as ours) for a device that cannot.  0, or -EINVAL when the
+ * field is not in the linear part.
+ */
+int afk_skb_csum_offload(struct sk_buff *skb, unsigned int csum_offset);
+/* A received buffer whose sum the local stack vouches for: CHECKSUM_PARTIAL (sent by this host,
+ * over veth or loopback-like devices, not summed yet) or CHECKSUM_UNNECESSARY. */
+int afk_skb_csum_trusted(const struct sk_buff *skb);
 void *afk_skb_cb(struct sk_buff *skb);
 struct net *afk_skb_net(const struct sk_buff *skb);
 int afk_skb_pkt_type(const struct sk_buff *skb);

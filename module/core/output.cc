@@ -72,9 +72,12 @@ void transmit(Socket *s, struct sk_buff *skb, unsigned char flags, unsigned int 
 		w.window = rcv_window(s);
 		c.rcv_adv = c.rcv_nxt + w.window;
 	}
-	// The payload is in page fragments: the sum runs over the buffer, not a linear frame.
+	// The sum is left to the device, or to the stack for one that cannot (skb_checksum_help,
+	// the same RFC 1071 sum): not taken in software again at every retransmission, and never on
+	// veth, whose receiver trusts a frame from the local stack (afc_rx).
 	afc_wire_put(&w, h);
-	wire::put16(h + AFC_WIRE_OFF_CSUM, afk_skb_csum(skb, 0, AFC_WIRE_HLEN + len));
+	if (afk_skb_csum_offload(skb, AFC_WIRE_OFF_CSUM))
+		wire::put16(h + AFC_WIRE_OFF_CSUM, afk_skb_csum(skb, 0, AFC_WIRE_HLEN + len));
 	xmit(s->net, c.tx_ifindex, skb, s->peer.mac, s->sk, len);
 }
 

@@ -208,6 +208,16 @@ long afk_skb_append_from_msg(struct sk_buff *skb, struct sock *sk, struct msghdr
 	return done;
 }
 
+int afk_skb_csum_offload(struct sk_buff *skb, unsigned int csum_offset)
+{
+	return skb_partial_csum_set(skb, 0, csum_offset) ? 0 : -EINVAL;
+}
+
+int afk_skb_csum_trusted(const struct sk_buff *skb)
+{
+	return skb->ip_summed == CHECKSUM_PARTIAL || skb->ip_summed == CHECKSUM_UNNECESSARY;
+}
+
 int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, size_t len)
 {
 	return skb_copy_datagram_msg(skb, 0, msg, len);
