@@ -115,7 +115,12 @@ struct afc_net;
 	X(SOL_CUSTOM, 290)		\
 	X(AF_CUSTOM_SYNCNT, 1)		\
 	X(AF_CUSTOM_USER_TIMEOUT, 2)	\
-	X(AF_CUSTOM_MAXSEG, 3)
+	X(AF_CUSTOM_MAXSEG, 3)		\
+	X(SKB_GSO_GRE, 1 << 6)		\
+	X(SKB_GSO_GRE_CSUM, 1 << 7)	\
+	X(SKB_GSO_UDP_TUNNEL, 1 << 10)	\
+	X(SKB_GSO_UDP_TUNNEL_CSUM, 1 << 11)	\
+	X(SKB_GSO_SCTP, 1 << 14)
 
 
 /*
@@ -187,6 +192,10 @@ int afk_netdev_notifier_register(void);
 void afk_netdev_notifier_unregister(void);
 void afk_packet_type_add(unsigned int ethertype);
 void afk_packet_type_remove(void);
+/* The packet_offload of our EtherType, whose gso_segment cuts super-frames (offload.c);
+ * removing it waits until no gso_segment call is in flight (dev_remove_offload). */
+void afk_offload_add(unsigned int ethertype);
+void afk_offload_remove(void);
 struct afc_net *afk_net_core(const struct net *net);
 void afk_net_lock(const struct net *net);		/* the namespace's socket table lock */
 void afk_net_unlock(const struct net *net);
@@ -314,6 +323,12 @@ int afk_skb_cow_head(struct sk_buff *skb, unsigned int headroom);
 struct sk_buff *afk_skb_tx_copy(struct sk_buff *skb);
 unsigned char *afk_skb_push(struct sk_buff *skb, unsigned int len);
 void afk_skb_header_release(struct sk_buff *skb);	/* clones may push headers */
+/*
+ * Mark @skb, our frame at afk_skb_data, as a GSO super-frame of @segs segments of @gso_size
+ * payload bytes: gso_type SKB_GSO_SCTP (module/core/gso.cc says why).  The fields live in the
+ * data's shared info: a clone's call sets them for the original too, as TCP's transmit does.
+ */
+void afk_skb_gso_set(struct sk_buff *skb, unsigned int gso_size, unsigned int segs);
 int afk_skb_copy_to_msg_at(const struct sk_buff *skb, unsigned int offset, struct msghdr *msg,
 			   afc_size_t len);
 /* Charge to a socket: the destructor calls afc_sock_wfree / afc_sock_rfree. */
@@ -343,6 +358,9 @@ struct afc_link {
 	unsigned int headroom;		/* LL_RESERVED_SPACE */
 	unsigned int tailroom;
 	unsigned char mac[6];		/* the first ETH_ALEN bytes of dev_addr */
+	unsigned char gso;		/* NETIF_F_GSO or NETIF_F_GSO_SCTP: takes GSO frames */
+	unsigned int gso_max_size;	/* a GSO frame, link header included, is shorter */
+	unsigned int gso_max_segs;
 };
 
 /* Devices (module/shim/netdev.c).  afk_dev_get holds a reference; afk_dev_put drops it. */
@@ -365,6 +383,7 @@ int afk_dev_xmit(struct sk_buff *skb);		/* dev_queue_xmit: 0 or -errno */
 	X(PROTO, "proto_register")	\
 	X(PERNET, "pernet")		\
 	X(NOTIFIER, "netdev_notifier")	\
+	X(OFFLOAD, "gso_offload")	\
 	X(FAMILY, "sock_register")
 int afc_module_init(int family, unsigned int ethertype, int fault_step);
 void afc_module_exit(void);
@@ -419,6 +438,7 @@ struct afc_conn_info {
 	unsigned long retrans;
 	int children, backlog;		/* listeners */
 	unsigned int mss;
+	unsigned int gso_max;		/* payload bytes of a super-segment (mss: none) */
 };
 void afc_conn_info(const struct afc_sock *s, struct afc_conn_info *info);
 /* KUnit drives time by hand: while set, the core's clock reads @ms instead of jiffies. */
@@ -492,6 +512,19 @@ enum afc_drop afc_wire_parse(const void *frame, afc_size_t len, struct afc_wire_
 enum afc_drop afc_wire_check(const void *hdr, afc_size_t len, struct afc_wire_hdr *h);
 unsigned short afc_wire_csum(const void *buf, afc_size_t len);
 const char *afc_drop_name(enum afc_drop reason);
+
+/*
+ * GSO super-frames (module/core/gso.cc), for the gso_segment of module/shim/offload.c.
+ * afc_gso_check: may the frame at @hdr (@len bytes from our header, the header linear; gso_size
+ * and gso_type of its shared info) be cut into segments?  0, or -EINVAL counted as a
+ * bad_gso drop in @net (when not NULL).
+ * afc_gso_fix: the header at @hdr of segment @index (@len payload bytes, @last or not) of such a
+ * frame, a copy of the super-frame's: its seq, len and flags; the checksum field zero.
+ */
+int afc_gso_check(struct net *net, const void *hdr, unsigned int len, unsigned int gso_size,
+		  unsigned int gso_type);
+void afc_gso_fix(void *hdr, unsigned int index, unsigned int gso_size, unsigned int len,
+		 int last);
 
 /* Fault injection for KUnit (module/core/new.cc): the next @count allocations fail. */
 void afc_fail_allocs(unsigned int count);

@@ -54,7 +54,8 @@
 	X(BACKLOG, "backlog_full")		\
 	X(NOMEM, "nomem")			\
 	X(NOT_ETHERNET, "not_ethernet")		\
-	X(FILTER, "filter")
+	X(FILTER, "filter")			\
+	X(GSO, "bad_gso")
 
 /* Namespace counters besides the drops, in /proc/net/af_custom_stat order. */
 #define AFC_STAT_LIST(X)				\

@@ -6,6 +6,7 @@
 //   state.cc    the state machine: a segment's processing in each state, resets, teardown
 //   listen.cc   the listen socket's queue of children, SYN_RECV -> ESTABLISHED, accept
 //   output.cc   sending: segmentation, the send window, the retransmission queue, transmit
+//   gso.cc      GSO super-segments: their size, and what gso_segment writes in each piece
 //   input.cc    receiving: in-order delivery, the out-of-order queue, acknowledgements
 //   timer.cc    the retransmit / persist / time-wait timer and the RTT estimate
 //   stream.cc   the socket calls
@@ -149,6 +150,10 @@ void conn_ack_sent(Socket *s);
 unsigned int rcv_window(const Socket *s);
 void tx_clean(Socket *s, unsigned int ack);		// free what @ack covers
 bool conn_queue_fin(Socket *s, enum afc_gfp gfp);
+
+// ---- gso.cc
+unsigned int conn_gso_max(const struct afc_link &l, unsigned int mss);
+unsigned int conn_seg_max(const Socket *s);		// the next segment's most
 
 // ---- input.cc
 void conn_data(Socket *s, struct sk_buff *skb);	// an acceptable segment's data and FIN

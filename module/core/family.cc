@@ -64,6 +64,12 @@ extern "C" int afc_module_init(int family, unsigned int ethertype, int fault_ste
 	family_in_use = family;		// frames and addresses carry them from here on
 	ethertype_in_use = ethertype;
 	afk_packet_type_add(ethertype);
+	// GSO for our EtherType (dev_add_offload cannot fail; the step can, for the tests of the
+	// unwinding): in place before any socket can send a super-frame.
+	err = injected(kStepOFFLOAD, fault_step);
+	if (err)
+		goto out_packet;
+	afk_offload_add(ethertype);
 	err = injected(kStepFAMILY, fault_step) ?: afk_family_register(family);
 	if (err) {
 		if (err == -AFC_EEXIST)
@@ -74,11 +80,13 @@ extern "C" int afc_module_init(int family, unsigned int ethertype, int fault_ste
 		else
 			afk_log(AFC_LOG_ERR, "cannot register address family %d: error %d\n", family,
 				err);
-		goto out_packet;
+		goto out_offload;
 	}
 	afk_log(AFC_LOG_INFO, "address family %d, EtherType 0x%04x\n", family, ethertype);
 	return 0;
 
+out_offload:
+	afk_offload_remove();			// waits for gso_segment calls in flight
 out_packet:
 	afk_packet_type_remove();		// waits for receivers in flight
 	family_in_use = AFC_AF_UNSPEC;
@@ -96,6 +104,9 @@ out_proto:
 extern "C" void afc_module_exit(void)
 {
 	afk_family_unregister();
+	// No socket is left, but frames it sent may still wait in a qdisc: from here on one that
+	// needs cutting up finds no gso_segment and is dropped by the stack.
+	afk_offload_remove();			// waits for gso_segment calls in flight
 	afk_packet_type_remove();		// waits for receivers in flight
 	afk_netdev_notifier_unregister();
 	afk_pernet_unregister();

@@ -119,6 +119,7 @@ void conn_request(Socket *l, struct sk_buff *skb)
 	c->connected = true;
 	k.tx_ifindex = m->ifindex;
 	k.mss = conn_mss(dev.mtu);
+	k.gso_max = conn_gso_max(dev, k.mss);
 	k.syncnt = l->conn.syncnt;
 	k.user_timeout = l->conn.user_timeout;
 	k.irs = m->seq;

@@ -76,8 +76,15 @@ void transmit(Socket *s, struct sk_buff *skb, unsigned char flags, unsigned int 
 	// the same RFC 1071 sum): not taken in software again at every retransmission, and never on
 	// veth, whose receiver trusts a frame from the local stack (afc_rx).
 	afc_wire_put(&w, h);
-	if (afk_skb_csum_offload(skb, AFC_WIRE_OFF_CSUM))
+	if (afk_skb_csum_offload(skb, AFC_WIRE_OFF_CSUM)) {
 		wire::put16(h + AFC_WIRE_OFF_CSUM, afk_skb_csum(skb, 0, AFC_WIRE_HLEN + len));
+	} else if (len > c.mss) {
+		// A GSO super-segment (gso.cc): pieces of the MSS.  Set at every transmission, as
+		// TCP does: the fields are in the data's shared info, where a tunnel may have added
+		// its bits last time.  (Never on a software sum: the stack refuses GSO without
+		// CHECKSUM_PARTIAL.)
+		afk_skb_gso_set(skb, c.mss, (len + c.mss - 1) / c.mss);
+	}
 	xmit(s->net, c.tx_ifindex, skb, s->peer.mac, s->sk, len);
 }
 

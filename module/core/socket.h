@@ -36,7 +36,8 @@ struct Conn {
 
 	State state{};				// State::CLOSED
 	int tx_ifindex = 0;			// the device the connection uses
-	unsigned int mss = 0;			// payload bytes per segment
+	unsigned int mss = 0;			// payload bytes per segment on the wire
+	unsigned int gso_max = 0;		// payload bytes of a GSO super-segment (gso.cc)
 
 	// Send side: snd_una..snd_nxt in flight, snd_nxt..write_seq queued, the peer lets us
 	// send below snd_right (its last ack + window).

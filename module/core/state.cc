@@ -383,4 +383,5 @@ extern "C" void afc_conn_info(const struct afc_sock *s, struct afc_conn_info *i)
 	i->children = c.children;
 	i->backlog = c.backlog;
 	i->mss = c.mss;
+	i->gso_max = c.gso_max;
 }

@@ -250,6 +250,7 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 		}
 		c.tx_ifindex = ifindex;
 		c.mss = afc::conn_mss(l.mtu);
+		c.gso_max = afc::conn_gso_max(l, c.mss);
 		c.iss = afk_secure_seq(static_cast<unsigned int>(s->port) << 16 | a.port,
 				       static_cast<unsigned int>(a.mac[0]) << 24 | a.mac[1] << 16 |
 					       a.mac[2] << 8 | a.mac[3],
@@ -345,7 +346,7 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 	}
 
 	do {
-		unsigned int mss = 0;
+		unsigned int max = 0;
 		long stop = 0;
 		{
 			Owner own(s);
@@ -353,13 +354,13 @@ extern "C" long afc_conn_sendmsg(Socket *s, struct msghdr *msg, afc_size_t len, 
 			bool shut = (s->shutdown.load() & AFC_SEND_SHUTDOWN) && !(record && copied);
 			if (!afc::can_send(s->conn.state) || shut || afk_sk_err_pending(s->sk))
 				stop = copied ? static_cast<long>(copied) : afc::not_sending(s);
-			mss = s->conn.mss;
+			max = afc::conn_seg_max(s);	// the MSS, or a GSO super-segment's
 		}
 		if (stop)
 			return afc::send_end(s, stop);
 		if (!len)
 			return 0;		// nothing to send (an empty record is not sent either)
-		unsigned int chunk = len - copied < mss ? static_cast<unsigned int>(len - copied) : mss;
+		unsigned int chunk = len - copied < max ? static_cast<unsigned int>(len - copied) : max;
 		// A record's later segments do not wait: a record is queued whole or not at all.
 		bool force = record && copied;
 		struct sk_buff *skb = afc::make_segment(s, msg, chunk, &timeo, &tx, force, &chunk,

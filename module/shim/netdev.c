@@ -85,6 +85,9 @@ void afk_dev_link_of(const struct net_device *dev, struct afc_link *l)
 	l->tailroom = dev->needed_tailroom;
 	memset(l->mac, 0, sizeof(l->mac));
 	memcpy(l->mac, dev->dev_addr, min_t(unsigned int, dev->addr_len, sizeof(l->mac)));
+	l->gso = !!(dev->features & (NETIF_F_GSO | NETIF_F_GSO_SCTP));
+	l->gso_max_size = READ_ONCE(dev->gso_max_size);
+	l->gso_max_segs = READ_ONCE(dev->gso_max_segs);
 }
 
 int afk_dev_link(struct net *net, int ifindex, struct afc_link *l)

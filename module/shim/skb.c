@@ -248,3 +248,12 @@ void afk_skb_header_release(struct sk_buff *skb)
 {
 	__skb_header_release(skb);
 }
+
+void afk_skb_gso_set(struct sk_buff *skb, unsigned int gso_size, unsigned int segs)
+{
+	struct skb_shared_info *si = skb_shinfo(skb);
+
+	si->gso_size = gso_size;
+	si->gso_segs = segs;
+	si->gso_type = SKB_GSO_SCTP;	/* exactly: a tunnel's bits from last time go */
+}

@@ -156,12 +156,12 @@ TEST(fault_injected_at_each_init_step_fails_the_load_and_leaves_nothing)
 {
 	/* Step N's name as the log gives it (the notifier step matched by its last word). */
 	static const char *const steps[] = { "proto_register", "pernet", "notifier",
-					     "sock_register" };
+					     "gso_offload", "sock_register" };
 	struct stat st;
 	char params[32];
 	int fd;
 
-	for (int n = 1; n <= 4; n++) {
+	for (int n = 1; n <= (int)(sizeof(steps) / sizeof(steps[0])); n++) {
 		ensure_unloaded();
 		klogctl(5 /* SYSLOG_ACTION_CLEAR */, NULL, 0);
 		snprintf(params, sizeof(params), "fault_init_step=%d", n);
