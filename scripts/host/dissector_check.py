@@ -108,7 +108,8 @@ def load(d):
     for line in open(os.path.join(d, 'injected')):
         name, mac, drop = line.split()[2:5]
         injected.append((name, mac, drop))
-    expect(frames, 'tshark decoded no frame')
+    err = os.path.join(d, 'tshark.err')
+    expect(frames, 'tshark decoded no frame: ' + (open(err).read() if os.path.exists(err) else ''))
     expect(injected, 'traffic injected no frame')
     return frames, injected
 
@@ -345,7 +346,7 @@ def case_ethertype_preference_moves_the_dissector(frames, injected):
     d = sys.argv[2]
     data = bytearray(open(os.path.join(d, 'capture.pcap'), 'rb').read())
     # Classic pcap: 24-byte file header, 16-byte record headers; the EtherType at 12.
-    et = wire_ethertype = int.from_bytes(data[24 + 16 + 12:24 + 16 + 14], 'big')
+    et = int.from_bytes(data[24 + 16 + 12:24 + 16 + 14], 'big')
     other = et + 1
     off = 24
     while off + 16 <= len(data):
@@ -359,7 +360,7 @@ def case_ethertype_preference_moves_the_dissector(frames, injected):
     expect(count('-o', f'afc.ethertype:0x{other:04x}') == len(frames),
            f'afc.ethertype:0x{other:04x} did not decode every frame')
     expect(count('-o', f'afc.ethertype:{other}') == len(frames), 'a decimal preference')
-    print(f'0x{wire_ethertype:04x} rewritten to 0x{other:04x}: decoded with the preference only')
+    print(f'0x{et:04x} rewritten to 0x{other:04x}: decoded with the preference only')
 
 
 def main():

@@ -25,10 +25,12 @@ fields=(frame.number eth.src eth.dst afc.version afc.type afc.flags afc.flags.sy
 	afc.padding data.data data.len _ws.expert.severity _ws.expert.message _ws.col.Protocol
 	_ws.col.Info afc.short afc.version.bad afc.type.unknown afc.flags.bad afc.reserved.nonzero
 	afc.len.bad afc.checksum_bad.expert afc.flags.unusual)
+args=()
+for f in "${fields[@]}"; do args+=(-e "$f"); done
 if [ -s "$tmp/capture.pcap" ]; then
 	tshark -n -X lua_script:"$top/tools/wireshark/af_custom.lua" -r "$tmp/capture.pcap" \
 		-T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
-		$(printf -- '-e %s ' "${fields[@]}") > "$tmp/frames.tsv" 2> "$tmp/tshark.err"
+		"${args[@]}" > "$tmp/frames.tsv" 2> "$tmp/tshark.err"
 fi
 
 loads() {

@@ -14,8 +14,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 "${CC:-gcc}" -Wall -Werror -I"$top/include/uapi" -o "$tmp/constants" "$here/constants.c"
 "$tmp/constants" > "$tmp/block"
-grep -q '^-- BEGIN constants' "$lua" && grep -q '^-- END constants' "$lua" ||
-	{ echo "constants: no BEGIN/END constants lines in $lua" >&2; exit 1; }
+if ! grep -q '^-- BEGIN constants' "$lua" || ! grep -q '^-- END constants' "$lua"; then
+	echo "constants: no BEGIN/END constants lines in $lua" >&2
+	exit 1
+fi
 # The file with the block replaced by what the headers say now.
 awk -v block="$tmp/block" '
 	/^-- END constants/ { skip = 0 }
