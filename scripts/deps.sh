@@ -23,6 +23,9 @@ dwarves
 xz-utils
 rsync
 python3
+dkms
+mandoc
+man-db
 "
 
 missing=""
