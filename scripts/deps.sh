@@ -24,6 +24,9 @@ xz-utils
 rsync
 python3
 tshark
+dkms
+mandoc
+man-db
 "
 
 missing=""
