@@ -9,7 +9,14 @@
 #   make demo         the main job: boot the stock kernel in a VM, load the module, show it working
 #   make check        every test: KUnit on the debug kernel, selftests on both kernels, host tests
 #   make vm           an interactive shell in the VM with the module loaded (KERNEL=debug for the other)
+#   make install      install the module (/lib/modules/<kernel>/updates/, then depmod), afc, the
+#                     UAPI header, the man pages and /etc/modprobe.d/af_custom.conf (commented out);
+#                     DESTDIR= stages (no depmod), PREFIX= (default /usr/local) places the user
+#                     files, KDIR= installs the build/custom/ module for that tree's kernel
+#   make uninstall    remove exactly what `make install` (same DESTDIR, PREFIX, KDIR) put there
 #   make clean        remove build/ (the kernel cache outside the checkout stays)
+#
+# DKMS: dkms.conf (`dkms add .`, `dkms build`, `dkms install`); see the README.
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -57,3 +64,14 @@ check: modules tools
 
 clean:
 	rm -rf build
+
+# scripts/install.sh holds the one list of installed files that both targets walk.
+.PHONY: install uninstall
+PREFIX ?= /usr/local
+afc-install = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" KDIR="$(KDIR)" scripts/install.sh
+
+install: $(if $(KDIR),custom,stock) tools
+	@$(afc-install) install
+
+uninstall:
+	@$(afc-install) uninstall

@@ -12,10 +12,16 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/$name"
 
 mkdir -p "$out"
-rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
-	--exclude='modules.order' --exclude='Module.symvers' --exclude='build.log' \
-	--include='/Kbuild' --include='/VERSION' --include='/module/***' --include='/include/***' --include='/kunit/***' \
-	--exclude='*' "$top/" "$out/"
+if command -v rsync > /dev/null; then
+	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
+		--exclude='modules.order' --exclude='Module.symvers' --exclude='build.log' \
+		--include='/Kbuild' --include='/VERSION' --include='/module/***' --include='/include/***' --include='/kunit/***' \
+		--exclude='*' "$top/" "$out/"
+else
+	# No rsync (a DKMS build, dkms.conf, on a machine without it): a fresh copy, no reuse.
+	rm -rf "$out/module" "$out/include" "$out/kunit"
+	cp -R "$top/Kbuild" "$top/VERSION" "$top/module" "$top/include" "$top/kunit" "$out/"
+fi
 # rsync --delete only prunes what the filter covers: drop objects whose sources are gone.
 find "$out" -name '*.o' | while read -r o; do
 	base=${o%.o}

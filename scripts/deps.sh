@@ -23,6 +23,10 @@ dwarves
 xz-utils
 rsync
 python3
+tshark
+dkms
+mandoc
+man-db
 "
 
 missing=""
@@ -38,6 +42,8 @@ echo "deps: installing:$missing" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# tshark (the dissector test): dumpcap not setuid, and no question asked about it.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing

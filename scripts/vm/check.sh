@@ -41,6 +41,11 @@ ktap "selftest harden_test" /afc/bin/selftests/harden_test
 ktap "selftest stream_test" /afc/bin/selftests/stream_test
 ktap "selftest gso_test" /afc/bin/selftests/gso_test
 
+# Frames of every kind for the dissector test (scripts/host/dissector_test.sh), on one kernel.
+if [ "$kernel" = stock ]; then
+	/afc/bin/capture.sh || failed=1
+fi
+
 # Not a test (outside any block, so results.py skips it): what /proc/net/af_custom and the
 # counters look like while a socket waits for a datagram.
 afc recv any 5000 >/dev/null 2>&1 &
