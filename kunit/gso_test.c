@@ -290,6 +290,9 @@ static void gso_segment_writes_each_pieces_header_and_sum(struct kunit *test)
 	skb = gso_frame(test, h, len, gso, SKB_GSO_SCTP);
 	segs = segment(test, skb, NETIF_F_SG);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(segs));
+	/* The original is left as the stack expects it: at its link header, whole. */
+	KUNIT_EXPECT_PTR_EQ(test, skb->data, skb_mac_header(skb));
+	KUNIT_EXPECT_EQ(test, skb->len, ETH_HLEN + AFC_WIRE_HLEN + len);
 	for (s = segs; s; s = s->next, k++) {
 		struct afc_wire_hdr p;
 		unsigned int want = min(gso, len - off);

@@ -18,9 +18,10 @@ namespace afc {
 namespace {
 
 // Encapsulations a tunnel of Ethernet frames (gretap, vxlan, geneve) adds to the GSO type of
-// what it carries: the inner frame reaches our gso_segment with these bits set.
-constexpr unsigned int kGsoTunnels = AFC_SKB_GSO_GRE | AFC_SKB_GSO_GRE_CSUM |
-				     AFC_SKB_GSO_UDP_TUNNEL | AFC_SKB_GSO_UDP_TUNNEL_CSUM;
+// what it carries: the inner frame reaches our gso_segment with these bits set.  Not the _CSUM
+// variants: their outer checksum needs the partial sums skb_segment does not make for us (we
+// segment as if the device summed), so such frames are refused rather than sent with a bad sum.
+constexpr unsigned int kGsoTunnels = AFC_SKB_GSO_GRE | AFC_SKB_GSO_UDP_TUNNEL;
 
 // The smallest MSS a connection can have: Ethernet's minimum MTU (ETH_MIN_MTU) less our header.
 // A smaller gso_size is not ours, and would make thousands of segments of one frame.

@@ -24,10 +24,13 @@ static struct sk_buff *afk_gso_segment(struct sk_buff *skb, netdev_features_t fe
 		return ERR_PTR(-EINVAL);
 	hoff = skb->data - skb_mac_header(skb);
 
-	/* HW_CSUM: no partial sums in skb_segment; each segment is summed once, below. */
+	/*
+	 * HW_CSUM: no partial sums in skb_segment; each segment is summed once, below.  No
+	 * GSO_PARTIAL: every segment must be one MSS, the sequence numbers below count on it.
+	 * skb_segment() itself pushes @skb back to its link header (as after tcp_gso_segment).
+	 */
 	__skb_pull(skb, AFC_WIRE_HLEN);
-	segs = skb_segment(skb, features | NETIF_F_HW_CSUM);
-	__skb_push(skb, AFC_WIRE_HLEN);
+	segs = skb_segment(skb, (features & ~NETIF_F_GSO_PARTIAL) | NETIF_F_HW_CSUM);
 	if (IS_ERR_OR_NULL(segs))
 		return segs;
 
