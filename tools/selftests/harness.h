@@ -16,7 +16,8 @@
  *	6.1's, with the case selection options of later kernels' harness (6.1 ignores its
  *	arguments): -l lists the cases; -t/-T NAME, -f/-F FIXTURE, -v/-V VARIANT include or
  *	exclude, -r FIXTURE.[VARIANT.]NAME runs one case.  Names match exactly; the first
- *	option that matches decides; without an including option every case is in.  A
+ *	option that matches decides; without an including option every case is in; without
+ *	any option, 6.1's own test_harness_run() runs them.  A
  *	program that takes an operand after the options (module_test: the module's path)
  *	defines AFC_OPERAND to the address of a `const char *` before including this file.
  *	stdout is line-buffered, so that a case's printf() lines survive the _exit() that ends
