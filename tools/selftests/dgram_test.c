@@ -203,12 +203,8 @@ static struct stats stats_wait_rx(int ns, const struct stats *before, long long 
 	return now;
 }
 
-struct proc_sock {
-	char type[16], state[16], peer[24];
-	int ifindex;
-	unsigned int lport, pport;
-	unsigned long long tx_queue, rx_queue, backlog, drops, uid, inode;
-};
+/* One line of /proc/net/af_custom (tools/lib/proc.h). */
+#define proc_sock afc_proc_sock
 
 static unsigned long long sock_ino(int fd)
 {
@@ -226,35 +222,32 @@ static bool proc_sock_find(int ns, unsigned long long ino, struct proc_sock *ps)
 {
 	static const char header[] =
 		"sl type state ifindex lport peer pport tx_queue rx_queue backlog drops uid inode "
-		"retrans acceptq";
-	char line[512], words[512], *w = words;
+		"retrans acceptq pifindex";
+	char words[512], *w = words;
 	bool found = false;
-	FILE *f;
+	struct afc_proc f;
+	int r;
 
 	ns_enter(ns);
-	f = fopen("/proc/thread-self/net/af_custom", "r");
-	ASSERT_TRUE(f);
-	ASSERT_TRUE(fgets(line, sizeof(line), f));
+	ASSERT_EQ(afc_proc_open(&f, AFC_PROC_SOCKETS), 0);
 	/* The header's words, one space apart. */
-	for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
-		w += sprintf(w, "%s%s", w == words ? "" : " ", tok);
+	for (int i = 0; i < f.ncols; i++)
+		w += sprintf(w, "%s%s", i ? " " : "", f.cols[i]);
 	if (strcmp(words, header))
 		AFC_FAIL(0, "/proc/net/af_custom header \"%s\", want \"%s\"", words, header);
-	while (fgets(line, sizeof(line), f)) {
+	while ((r = afc_proc_next(&f)) != 0) {
 		struct proc_sock p;
 
-		if (sscanf(line, "%*s %15s %15s %d %u %23s %u %llu %llu %llu %llu %llu %llu",
-			   p.type, p.state, &p.ifindex, &p.lport, p.peer, &p.pport, &p.tx_queue,
-			   &p.rx_queue, &p.backlog, &p.drops, &p.uid, &p.inode) != 12) {
-			AFC_FAIL(0, "/proc/net/af_custom line not understood: %s", line);
+		if (r < 0 || afc_proc_sock(&f, &p) < 0 || !p.has_peer) {
+			AFC_FAIL(0, "/proc/net/af_custom line %d not understood", f.lineno);
 			continue;
 		}
-		if (p.inode == ino) {
+		if (p.inode == (long long)ino) {
 			*ps = p;
 			found = true;
 		}
 	}
-	fclose(f);
+	afc_proc_close(&f);
 	return found;
 }
 
@@ -1237,9 +1230,10 @@ TEST(proc_net_af_custom_lists_each_socket_and_its_state)
 	struct sockaddr_custom to_bound, to_a;
 	int unbound, bound, connected, sa;
 	unsigned long long ino;
+	static const unsigned char zero_mac[ETH_ALEN];
 	struct proc_sock ps;
 	struct link a, b;
-	char mac[18], buf[64];
+	char buf[64];
 
 	veth_pair(&a, &b);
 	unbound = dgram_socket(b.ns);
@@ -1261,15 +1255,17 @@ TEST(proc_net_af_custom_lists_each_socket_and_its_state)
 	EXPECT_TRUE(!strcmp(ps.state, "BOUND"));
 	EXPECT_EQ(ps.ifindex, b.ifindex);
 	EXPECT_EQ(ps.lport, PORT_B);
-	EXPECT_TRUE(!strcmp(ps.peer, "00:00:00:00:00:00"));
+	EXPECT_TRUE(!memcmp(ps.peer, zero_mac, ETH_ALEN));
 	EXPECT_EQ(ps.pport, 0);
+	EXPECT_EQ(ps.pifindex, 0);
 
 	ASSERT_TRUE(proc_sock_find(b.ns, sock_ino(connected), &ps));
 	EXPECT_TRUE(!strcmp(ps.state, "CONNECTED"));
 	EXPECT_EQ(ps.ifindex, b.ifindex);
 	EXPECT_EQ(ps.lport, PORT_B + 1);
-	EXPECT_TRUE(!strcasecmp(ps.peer, mac_str(mac, a.mac)));
+	EXPECT_TRUE(!memcmp(ps.peer, a.mac, ETH_ALEN));
 	EXPECT_EQ(ps.pport, PORT_A);
+	EXPECT_EQ(ps.pifindex, b.ifindex);	/* the interface the peer is reached through */
 
 	/* rx_queue holds what waits to be read. */
 	sa = dgram_socket(a.ns);

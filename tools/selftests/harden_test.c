@@ -74,43 +74,32 @@ static bool child_wait(pid_t pid, int timeout_ms, int *status)
 
 /* ---- /proc/net/af_custom_stat and /proc/net/af_custom ---- */
 
-/* One line of /proc/net/af_custom, queue sizes signed so that a wrapped counter shows. */
-struct proc_sock {
-	int ifindex;
-	unsigned int lport;
-	long long tx_queue, rx_queue, backlog, drops;
-	unsigned long long inode;
-};
-
-static bool proc_parse(const char *line, struct proc_sock *p)
-{
-	return sscanf(line, "%*s %*s %*s %d %u %*s %*u %lld %lld %lld %lld %*u %llu", &p->ifindex,
-		      &p->lport, &p->tx_queue, &p->rx_queue, &p->backlog, &p->drops,
-		      &p->inode) == 7;
-}
+/*
+ * One line of /proc/net/af_custom (tools/lib/proc.h), queue sizes signed so that a wrapped
+ * counter shows.
+ */
+#define proc_sock afc_proc_sock
 
 /* The line of the socket with inode ino in namespace ns's /proc/net/af_custom. */
 static bool proc_sock_find(int ns, unsigned long long ino, struct proc_sock *ps)
 {
-	char line[512];
+	struct afc_proc f;
 	bool found = false;
-	FILE *f;
+	int r;
 
 	ns_enter(ns);
-	f = fopen("/proc/thread-self/net/af_custom", "r");
-	ASSERT_TRUE(f);
-	ASSERT_TRUE(fgets(line, sizeof(line), f));	/* the header */
-	while (fgets(line, sizeof(line), f)) {
+	ASSERT_EQ(afc_proc_open(&f, AFC_PROC_SOCKETS), 0);
+	while ((r = afc_proc_next(&f)) != 0) {
 		struct proc_sock p;
 
-		if (!proc_parse(line, &p))
-			AFC_FAIL(1, "/proc/net/af_custom line not understood: %s", line);
-		if (p.inode == ino) {
+		if (r < 0 || afc_proc_sock(&f, &p) < 0)
+			AFC_FAIL(1, "/proc/net/af_custom line %d not understood", f.lineno);
+		if (p.inode == (long long)ino) {
 			*ps = p;
 			found = true;
 		}
 	}
-	fclose(f);
+	afc_proc_close(&f);
 	return found;
 }
 
@@ -602,9 +591,7 @@ TEST(ten_thousand_sockets_on_one_port_keep_receive_proc_and_port_search_working)
 	struct rlimit rl = { .rlim_cur = MAX_SOCKS + MORE + 100, .rlim_max = MAX_SOCKS + MORE + 100 };
 	struct sockaddr_custom to_a;
 	unsigned char buf[64], want[64];
-	char line[512];
 	struct link a, b;
-	FILE *f;
 
 	/*
 	 * On the debug kernel (KASAN, lockdep, kmemleak under TCG) a socket costs about 13 ms to
@@ -681,29 +668,28 @@ TEST(ten_thousand_sockets_on_one_port_keep_receive_proc_and_port_search_working)
 		static unsigned char listed[MAX_SOCKS + MORE];
 		/* Inodes of one namespace's sockets, in a sorted copy to look them up. */
 		static unsigned long long sorted[MAX_SOCKS + MORE];
-		int others = 0, twice = 0, missing = 0;
+		int others = 0, twice = 0, missing = 0, r;
+		struct afc_proc pf;
 
 		memcpy(sorted, inos, total * sizeof(sorted[0]));
 		qsort(sorted, total, sizeof(sorted[0]), ull_cmp);
 		ns_enter(a.ns);
-		f = fopen("/proc/thread-self/net/af_custom", "r");
-		ASSERT_TRUE(f);
-		ASSERT_TRUE(fgets(line, sizeof(line), f));
-		while (fgets(line, sizeof(line), f)) {
+		ASSERT_EQ(afc_proc_open(&pf, AFC_PROC_SOCKETS), 0);
+		while ((r = afc_proc_next(&pf)) != 0) {
 			struct proc_sock p;
 			int lo = 0, hi = total - 1, at = -1;
 
 			lines++;
-			if (!proc_parse(line, &p))
-				AFC_FAIL(1, "line %d not understood: %s", lines, line);
+			if (r < 0 || afc_proc_sock(&pf, &p) < 0)
+				AFC_FAIL(1, "line %d not understood", lines);
 			while (lo <= hi) {
 				int mid = (lo + hi) / 2;
 
-				if (sorted[mid] == p.inode) {
+				if (sorted[mid] == (unsigned long long)p.inode) {
 					at = mid;
 					break;
 				}
-				if (sorted[mid] < p.inode)
+				if (sorted[mid] < (unsigned long long)p.inode)
 					lo = mid + 1;
 				else
 					hi = mid - 1;
@@ -713,7 +699,7 @@ TEST(ten_thousand_sockets_on_one_port_keep_receive_proc_and_port_search_working)
 			else if (listed[at]++)
 				twice++;
 		}
-		fclose(f);
+		afc_proc_close(&pf);
 		for (int i = 0; i < total; i++)
 			if (!listed[i])
 				missing++;
