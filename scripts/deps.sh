@@ -23,6 +23,7 @@ dwarves
 xz-utils
 rsync
 python3
+mandoc
 "
 
 missing=""
