@@ -14,46 +14,51 @@
 
 static const struct afc_cmd cmds[] = {
 	{ "listen", cmd_listen, "[-t stream|seqpacket|dgram] [-i IFACE] [-k] [-v] PORT",
-	  "Listen on PORT (on interface IFACE, default any) and copy stdin to the connection and\n"
-	  "the connection to stdout, like nc -l.  End of stdin half-closes the connection\n"
-	  "(shutdown SHUT_WR); afc exits when the peer has closed too.\n"
+	  "Listen on PORT (on interface IFACE, default any) and copy stdin to the\n"
+	  "connection and the connection to stdout, like nc -l.  End of stdin\n"
+	  "half-closes the connection (shutdown SHUT_WR); afc exits when the peer has\n"
+	  "closed too.\n"
 	  "\n"
-	  "  -t TYPE   socket type: stream (default), seqpacket (each read of stdin is one record,\n"
-	  "            each record one write to stdout) or dgram (print each datagram received;\n"
-	  "            each read of stdin is sent to the last sender; runs until killed)\n"
+	  "  -t TYPE   stream (default); seqpacket: each read of stdin is one record,\n"
+	  "            each record one write to stdout; dgram: print each datagram,\n"
+	  "            send each read of stdin to the last sender, run until killed\n"
 	  "  -i IFACE  bind to this interface only\n"
 	  "  -k        keep listening: accept connections one after another\n"
-	  "  -v        report connections and datagrams (peer address, byte counts) on stderr\n" },
-	{ "connect", cmd_connect, "[-t stream|seqpacket|dgram] [-v] IFACE MAC|broadcast PORT",
-	  "Connect through interface IFACE to the peer MAC at PORT and copy stdin to the\n"
-	  "connection and the connection to stdout, like nc.  End of stdin half-closes the\n"
-	  "connection (shutdown SHUT_WR); afc exits when the peer has closed too.\n"
+	  "  -v        report peers and byte counts on stderr\n" },
+	{ "connect", cmd_connect,
+	  "[-t stream|seqpacket|dgram] [-v] IFACE MAC|broadcast PORT",
+	  "Connect through interface IFACE to MAC at PORT and copy stdin to the\n"
+	  "connection and the connection to stdout, like nc.  End of stdin half-closes\n"
+	  "the connection (shutdown SHUT_WR); afc exits when the peer has closed too.\n"
 	  "\n"
-	  "  -t TYPE   socket type: stream (default), seqpacket (each read of stdin is one record)\n"
-	  "            or dgram (each read of stdin is one datagram; replies go to stdout; afc\n"
-	  "            exits at the end of stdin).  MAC \"broadcast\" (ff:ff:ff:ff:ff:ff) is for dgram.\n"
+	  "  -t TYPE   stream (default); seqpacket: each read of stdin is one record;\n"
+	  "            dgram: each read of stdin is one datagram (MAC may be\n"
+	  "            \"broadcast\"), replies go to stdout, afc exits at the end of stdin\n"
 	  "  -v        report the connection and byte counts on stderr\n" },
 	{ "stat", cmd_stat, "[-l|-a] [-t] [-q] [-d] [-s] [-j] [-n]",
-	  "List this network namespace's af_custom sockets, like ss: type, state, queues, local\n"
-	  "and peer address ([MAC]%IFACE:PORT), retransmissions, owner and inode.  Without -l or\n"
-	  "-a, listeners and unconnected sockets are left out.\n"
+	  "List this network namespace's af_custom sockets, like ss: type, state,\n"
+	  "queues, local and peer address ([MAC]%IFACE:PORT), retransmissions, owner\n"
+	  "and inode.  Without -l or -a, sockets without a peer are left out.\n"
 	  "\n"
-	  "  -l        listeners only\n"
+	  "  -l        listeners (and bound dgram sockets) only\n"
 	  "  -a        every socket\n"
-	  "  -t        stream sockets     -q  seqpacket sockets     -d  dgram sockets\n"
-	  "  -s        the namespace's counters (frames, bytes, connections, drops) and totals\n"
-	  "  -j        JSON: {\"sockets\": [...]}, with -s {\"totals\": {...}, \"counters\": {...}}\n"
+	  "  -t, -q, -d  stream, seqpacket, dgram sockets only\n"
+	  "  -s        totals by type and state, and the namespace's counters\n"
+	  "  -j        JSON: {\"sockets\": [...]}; with -s {\"totals\", \"counters\"}\n"
 	  "  -n        interface indexes instead of names\n" },
 	{ "info", cmd_info, "",
-	  "Print the loaded module's version, parameters (family, ethertype) and reference count.\n" },
+	  "Print the loaded module's version, parameters (family, ethertype) and\n"
+	  "reference count.\n" },
 	{ "socket", cmd_socket, "TYPE...",
-	  "Create one socket of each TYPE (stream, seqpacket, dgram, raw, rdm or a number), print\n"
-	  "what the kernel answered, close them.  Exits 1 when any was refused.\n" },
+	  "Create one socket of each TYPE (stream, seqpacket, dgram, raw, rdm or a\n"
+	  "number), print what the kernel answered, close them.  Exits 1 when any was\n"
+	  "refused.\n" },
 	{ "send", cmd_send, "IFACE MAC|broadcast PORT TEXT...",
-	  "Send each TEXT as one datagram through interface IFACE to MAC (or broadcast) at PORT.\n" },
+	  "Send each TEXT as one datagram through interface IFACE to MAC (or\n"
+	  "broadcast) at PORT.\n" },
 	{ "recv", cmd_recv, "[-i IFACE] [-c COUNT] PORT",
-	  "Bind a datagram socket to PORT (on IFACE, default any) and print COUNT datagrams\n"
-	  "(default 1), each on one line with its length and sender.\n"
+	  "Bind a datagram socket to PORT (on IFACE, default any) and print COUNT\n"
+	  "datagrams (default 1), each on one line with its length and sender.\n"
 	  "\n"
 	  "  -i IFACE  bind to this interface only\n"
 	  "  -c COUNT  how many datagrams to wait for\n" },
@@ -74,9 +79,10 @@ static int help(void)
 	print_synopses(stdout);
 	printf("       afc --help | --version | COMMAND --help\n"
 	       "\n"
-	       "A netcat and ss for af_custom sockets (socket(AF_CUSTOM, ...) over Ethernet).\n"
-	       "IFACE is an interface name (or \"any\"), MAC six hex bytes a:b:c:d:e:f, PORT a\n"
-	       "number 1..65535.  The family number is read from " AFC_SYSFS "/parameters.\n"
+	       "A netcat and ss for af_custom sockets (socket(AF_CUSTOM, ...) over\n"
+	       "Ethernet).  IFACE is an interface name (or \"any\"), MAC six hex bytes\n"
+	       "a:b:c:d:e:f, PORT a number 1..65535.  The family number is read from\n"
+	       AFC_SYSFS "/parameters/family.\n"
 	       "Exit status: 0 success, 1 error, 2 bad arguments.  See afc(8).\n");
 	return 0;
 }
@@ -89,7 +95,8 @@ static int version(void)
 	if (afc_module_version(v, sizeof(v)))
 		printf("af_custom module %s\n", v);
 	else
-		printf("af_custom module %s\n", afc_module_loaded() ? "(no version)" : "not loaded");
+		printf("af_custom module %s\n",
+		       afc_module_loaded() ? "(no version)" : "not loaded");
 	return 0;
 }
 

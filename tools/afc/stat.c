@@ -227,7 +227,10 @@ static int read_rows(const char *path, struct row **rows)
 			continue;
 		}
 		if (n == cap) {
-			struct row *more = realloc(*rows, sizeof(**rows) * (size_t)(cap = cap * 2 + 16));
+			struct row *more;
+
+			cap = cap * 2 + 16;
+			more = realloc(*rows, sizeof(**rows) * (size_t)cap);
 
 			if (!more) {
 				afc_proc_close(&p);
@@ -238,7 +241,8 @@ static int read_rows(const char *path, struct row **rows)
 		row = &(*rows)[n];
 		memset(row, 0, sizeof(*row));
 		if (afc_proc_sock(&p, &row->s) < 0) {
-			afc_error("%s: line %d lacks type, state or inode; skipped", path, p.lineno);
+			afc_error("%s: line %d lacks type, state or inode; skipped", path,
+				  p.lineno);
 			continue;
 		}
 		row_fill(row, &p);
@@ -254,7 +258,8 @@ static void print_table(const struct row *rows, int n)
 	static const char *const head[] = { "Type", "State", "Recv-Q", "Send-Q", "Local", "Peer",
 					    "Retrans", "UID", "Inode" };
 	enum { NCOL = sizeof(head) / sizeof(head[0]) };
-	static const bool right[NCOL] = { false, false, true, true, false, false, true, true, true };
+	/* Numbers to the right. */
+	static const bool right[NCOL] = { 0, 0, 1, 1, 0, 0, 1, 1, 1 };
 	int w[NCOL];
 	char cell[NCOL][ADDR_LEN];
 

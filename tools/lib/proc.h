@@ -126,7 +126,7 @@ struct afc_proc_sock {
 	char type[16];			/* "STREAM", "SEQPACKET", "DGRAM" */
 	char state[16];			/* "LISTEN", "ESTABLISHED", "BOUND", ... */
 	int ifindex;			/* bound interface, 0 for any */
-	int pifindex;			/* the interface the peer is reached through, 0: none */
+	int pifindex;			/* the interface reaching the peer, 0: none */
 	long long lport, pport;
 	int has_peer;			/* peer parsed as a MAC */
 	unsigned char peer[AF_CUSTOM_ADDR_LEN];

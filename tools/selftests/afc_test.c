@@ -203,7 +203,8 @@ static bool afc_pump(struct afc *a, int n, int timeout_ms)
 			struct afc *x = &a[i];
 
 			if (x->in >= 0 && x->src_off < x->src_len) {
-				ssize_t w = write(x->in, x->src + x->src_off, x->src_len - x->src_off);
+				size_t left = x->src_len - x->src_off;
+				ssize_t w = write(x->in, x->src + x->src_off, left);
 
 				if (w < 0 && errno == EPIPE) {
 					close(x->in);
@@ -427,7 +428,8 @@ static bool json_object_valid(const char *s)
 
 TEST(json_checker_accepts_json_and_rejects_the_rest)
 {
-	EXPECT_TRUE(json_object_valid("{\"a\": [1, -2.5e3, \"x\\\"\\u00e9\", true, null], \"b\": {}}\n"));
+	EXPECT_TRUE(json_object_valid(
+		"{\"a\": [1, -2.5e3, \"x\\\"\\u00e9\", true, null], \"b\": {}}\n"));
 	EXPECT_TRUE(!json_object_valid("{\"a\": [1, 2,]}"));
 	EXPECT_TRUE(!json_object_valid("{\"a\": 01}"));
 	EXPECT_TRUE(!json_object_valid("{\"a\": \"\x01\"}"));
@@ -899,7 +901,9 @@ TEST(stat_shows_listener_connection_and_counters_like_ss)
 	line = strstr(str(&s.o), "ESTABLISHED");
 	ASSERT_TRUE(line);
 	snprintf(want, sizeof(want), "[%s]%%veth0:", amac);
-	ASSERT_EQ(sscanf(strstr(line, want) ? strstr(line, want) + strlen(want) : "", "%u", &cport), 1);
+	line = strstr(line, want);
+	ASSERT_TRUE(line);
+	ASSERT_EQ(sscanf(line + strlen(want), "%u", &cport), 1);
 	snprintf(want, sizeof(want), "[%s]%%veth0:%u", amac, cport);
 	ASSERT_TRUE(stat_line(str(&s.o), "stream", "ESTABLISHED", want, f));
 	snprintf(want, sizeof(want), "[%s]%%veth0:7100", bmac);
