@@ -39,23 +39,34 @@ ktap "selftest socket_test" /afc/bin/selftests/socket_test
 ktap "selftest dgram_test" /afc/bin/selftests/dgram_test
 ktap "selftest harden_test" /afc/bin/selftests/harden_test
 ktap "selftest stream_test" /afc/bin/selftests/stream_test
+ktap "selftest afc_test" /afc/bin/selftests/afc_test
 
 # Frames of every kind for the dissector test (scripts/host/dissector_test.sh), on one kernel.
 if [ "$kernel" = stock ]; then
 	/afc/bin/capture.sh || failed=1
 fi
 
-# Not a test (outside any block, so results.py skips it): what /proc/net/af_custom and the
-# counters look like while a socket waits for a datagram.
-afc recv any 5000 >/dev/null 2>&1 &
+# Not a test (outside any block, so results.py skips it): what afc stat shows while a socket
+# waits for a datagram, and the counters.
+afc recv 5000 >/dev/null 2>&1 &
 recv=$!
 sleep 1
-echo "== afc stat, with 'afc recv any 5000' waiting"
-afc stat
+echo "== afc stat -a, with 'afc recv 5000' waiting"
+afc stat -a
+afc stat -s
 kill $recv
 wait $recv 2>/dev/null
 
 ktap "selftest module_test" /afc/bin/selftests/module_test /afc/af_custom.ko
 
 step rmmod_af_custom_at_the_end rmmod af_custom
+
+# afc where the module is not loaded: the plain message, exit status 1.
+afc_says_not_loaded() {
+	msg=$(afc stat 2>&1 >/dev/null)
+	rc=$?
+	echo "# afc stat: exit $rc: $msg"
+	[ "$rc" -eq 1 ] && [ "$msg" = "afc: the af_custom module is not loaded (modprobe af_custom)" ]
+}
+step afc_says_the_module_is_not_loaded afc_says_not_loaded
 exit $failed

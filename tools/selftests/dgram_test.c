@@ -208,12 +208,8 @@ static struct stats stats_wait_rx(struct __test_metadata *_metadata, int ns,
 	return now;
 }
 
-struct proc_sock {
-	char type[16], state[16], peer[24];
-	int ifindex;
-	unsigned int lport, pport;
-	unsigned long long tx_queue, rx_queue, backlog, drops, uid, inode;
-};
+/* One line of /proc/net/af_custom (tools/lib/proc.h). */
+#define proc_sock afc_proc_sock
 
 static unsigned long long sock_ino(struct __test_metadata *_metadata, int fd)
 {
@@ -232,34 +228,31 @@ static bool proc_sock_find(struct __test_metadata *_metadata, int ns, unsigned l
 {
 	static const char header[] =
 		"sl type state ifindex lport peer pport tx_queue rx_queue backlog drops uid inode "
-		"retrans acceptq";
-	char line[512], words[512], *w = words;
+		"retrans acceptq pifindex";
+	char words[512], *w = words;
 	bool found = false;
-	FILE *f;
+	struct afc_proc f;
+	int r;
 
 	ns_enter(_metadata, ns);
-	f = fopen("/proc/thread-self/net/af_custom", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	ASSERT_EQ(afc_proc_open(&f, AFC_PROC_SOCKETS), 0);
 	/* The header's words, one space apart. */
-	for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
-		w += sprintf(w, "%s%s", w == words ? "" : " ", tok);
+	for (int i = 0; i < f.ncols; i++)
+		w += sprintf(w, "%s%s", i ? " " : "", f.cols[i]);
 	EXPECT_STREQ(header, words);
-	while (fgets(line, sizeof(line), f)) {
+	while ((r = afc_proc_next(&f)) != 0) {
 		struct proc_sock p;
-		int n = sscanf(line, "%*s %15s %15s %d %u %23s %u %llu %llu %llu %llu %llu %llu",
-			       p.type, p.state, &p.ifindex, &p.lport, p.peer, &p.pport, &p.tx_queue,
-			       &p.rx_queue, &p.backlog, &p.drops, &p.uid, &p.inode);
 
-		EXPECT_EQ(n, 12) TH_LOG("/proc/net/af_custom line not understood: %s", line);
-		if (n != 12)
+		if (r < 0 || afc_proc_sock(&f, &p) < 0 || !p.has_peer) {
+			EXPECT_TRUE(false) TH_LOG("/proc/net/af_custom line %d not understood", f.lineno);
 			continue;
-		if (p.inode == ino) {
+		}
+		if (p.inode == (long long)ino) {
 			*ps = p;
 			found = true;
 		}
 	}
-	fclose(f);
+	afc_proc_close(&f);
 	return found;
 }
 
@@ -1232,9 +1225,9 @@ TEST_F(pair, proc_net_af_custom_lists_each_socket_and_its_state)
 	struct sockaddr_custom to_bound, to_a;
 	int unbound, bound, connected, sa;
 	unsigned long long ino;
+	static const unsigned char zero_mac[ETH_ALEN];
 	struct proc_sock ps;
-	char mac[18], buf[64];
-
+	char buf[64];
 	unbound = dgram_socket(_metadata, self->b.ns);
 	bound = bound_socket(_metadata, self->b.ns, PORT_B, self->b.ifindex);
 	connected = bound_socket(_metadata, self->b.ns, PORT_B + 1, self->b.ifindex);
@@ -1254,16 +1247,16 @@ TEST_F(pair, proc_net_af_custom_lists_each_socket_and_its_state)
 	EXPECT_TRUE(!strcmp(ps.state, "BOUND"));
 	EXPECT_EQ(ps.ifindex, self->b.ifindex);
 	EXPECT_EQ((int)ps.lport, PORT_B);
-	EXPECT_TRUE(!strcmp(ps.peer, "00:00:00:00:00:00"));
+	EXPECT_TRUE(!memcmp(ps.peer, zero_mac, ETH_ALEN));
 	EXPECT_EQ((int)ps.pport, 0);
-
+	EXPECT_EQ((int)ps.pifindex, 0);
 	ASSERT_TRUE(proc_sock_find(_metadata, self->b.ns, sock_ino(_metadata, connected), &ps));
 	EXPECT_TRUE(!strcmp(ps.state, "CONNECTED"));
 	EXPECT_EQ(ps.ifindex, self->b.ifindex);
 	EXPECT_EQ((int)ps.lport, PORT_B + 1);
-	EXPECT_TRUE(!strcasecmp(ps.peer, mac_str(mac, self->a.mac)));
+	EXPECT_TRUE(!memcmp(ps.peer, self->a.mac, ETH_ALEN));
 	EXPECT_EQ((int)ps.pport, PORT_A);
-
+	EXPECT_EQ((int)ps.pifindex, self->b.ifindex);	/* the interface the peer is reached through */
 	/* rx_queue holds what waits to be read. */
 	sa = dgram_socket(_metadata, self->a.ns);
 	to_bound = peer_of(&self->a, &self->b, PORT_B);

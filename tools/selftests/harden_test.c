@@ -74,44 +74,33 @@ static bool child_wait(struct __test_metadata *_metadata, pid_t pid, int timeout
 
 /* ---- /proc/net/af_custom_stat and /proc/net/af_custom ---- */
 
-/* One line of /proc/net/af_custom, queue sizes signed so that a wrapped counter shows. */
-struct proc_sock {
-	int ifindex;
-	unsigned int lport;
-	long long tx_queue, rx_queue, backlog, drops;
-	unsigned long long inode;
-};
-
-static bool proc_parse(const char *line, struct proc_sock *p)
-{
-	return sscanf(line, "%*s %*s %*s %d %u %*s %*u %lld %lld %lld %lld %*u %llu", &p->ifindex,
-		      &p->lport, &p->tx_queue, &p->rx_queue, &p->backlog, &p->drops,
-		      &p->inode) == 7;
-}
+/*
+ * One line of /proc/net/af_custom (tools/lib/proc.h), queue sizes signed so that a wrapped
+ * counter shows.
+ */
+#define proc_sock afc_proc_sock
 
 /* The line of the socket with inode ino in namespace ns's /proc/net/af_custom. */
 static bool proc_sock_find(struct __test_metadata *_metadata, int ns, unsigned long long ino,
 			   struct proc_sock *ps)
 {
-	char line[512];
+	struct afc_proc f;
 	bool found = false;
-	FILE *f;
+	int r;
 
 	ns_enter(_metadata, ns);
-	f = fopen("/proc/thread-self/net/af_custom", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(line, sizeof(line), f));	/* the header */
-	while (fgets(line, sizeof(line), f)) {
+	ASSERT_EQ(afc_proc_open(&f, AFC_PROC_SOCKETS), 0);
+	while ((r = afc_proc_next(&f)) != 0) {
 		struct proc_sock p;
 
-		ASSERT_TRUE(proc_parse(line, &p))
-			TH_LOG("/proc/net/af_custom line not understood: %s", line);
-		if (p.inode == ino) {
+		ASSERT_FALSE(r < 0 || afc_proc_sock(&f, &p) < 0)
+			TH_LOG("/proc/net/af_custom line %d not understood", f.lineno);
+		if (p.inode == (long long)ino) {
 			*ps = p;
 			found = true;
 		}
 	}
-	fclose(f);
+	afc_proc_close(&f);
 	return found;
 }
 
@@ -615,8 +604,6 @@ TEST_F_TIMEOUT(pair, ten_thousand_sockets_on_one_port_keep_receive_proc_and_port
 	struct rlimit rl = { .rlim_cur = MAX_SOCKS + MORE + 100, .rlim_max = MAX_SOCKS + MORE + 100 };
 	struct sockaddr_custom to_a;
 	unsigned char buf[64], want[64];
-	char line[512];
-	FILE *f;
 
 	/*
 	 * On the debug kernel (KASAN, lockdep, kmemleak under TCG) a socket costs about 13 ms to
@@ -693,29 +680,28 @@ TEST_F_TIMEOUT(pair, ten_thousand_sockets_on_one_port_keep_receive_proc_and_port
 		static unsigned char listed[MAX_SOCKS + MORE];
 		/* Inodes of one namespace's sockets, in a sorted copy to look them up. */
 		static unsigned long long sorted[MAX_SOCKS + MORE];
-		int others = 0, twice = 0, missing = 0;
+		int others = 0, twice = 0, missing = 0, r;
+		struct afc_proc pf;
 
 		memcpy(sorted, inos, total * sizeof(sorted[0]));
 		qsort(sorted, total, sizeof(sorted[0]), ull_cmp);
 		ns_enter(_metadata, self->a.ns);
-		f = fopen("/proc/thread-self/net/af_custom", "r");
-		ASSERT_NE(NULL, f);
-		ASSERT_NE(NULL, fgets(line, sizeof(line), f));
-		while (fgets(line, sizeof(line), f)) {
+		ASSERT_EQ(afc_proc_open(&pf, AFC_PROC_SOCKETS), 0);
+		while ((r = afc_proc_next(&pf)) != 0) {
 			struct proc_sock p;
 			int lo = 0, hi = total - 1, at = -1;
 
 			lines++;
-			ASSERT_TRUE(proc_parse(line, &p))
-				TH_LOG("line %d not understood: %s", lines, line);
+			ASSERT_FALSE(r < 0 || afc_proc_sock(&pf, &p) < 0)
+				TH_LOG("line %d not understood", lines);
 			while (lo <= hi) {
 				int mid = (lo + hi) / 2;
 
-				if (sorted[mid] == p.inode) {
+				if (sorted[mid] == (unsigned long long)p.inode) {
 					at = mid;
 					break;
 				}
-				if (sorted[mid] < p.inode)
+				if (sorted[mid] < (unsigned long long)p.inode)
 					lo = mid + 1;
 				else
 					hi = mid - 1;
@@ -725,7 +711,7 @@ TEST_F_TIMEOUT(pair, ten_thousand_sockets_on_one_port_keep_receive_proc_and_port
 			else if (listed[at]++)
 				twice++;
 		}
-		fclose(f);
+		afc_proc_close(&pf);
 		for (int i = 0; i < total; i++)
 			if (!listed[i])
 				missing++;

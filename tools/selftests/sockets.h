@@ -8,6 +8,8 @@
 
 #include <linux/af_custom.h>
 #include "../lib/afc.h"
+#include "../lib/addr.h"
+#include "../lib/proc.h"
 #include "netns.h"
 
 #define SA(p)		((struct sockaddr *)(p))
@@ -23,15 +25,7 @@ static const unsigned char broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0
 static inline struct sockaddr_custom scu(unsigned short port, int ifindex,
 					 const unsigned char *mac)
 {
-	struct sockaddr_custom a = {
-		.scu_family = afc_family(),
-		.scu_port = htons(port),
-		.scu_ifindex = ifindex,
-	};
-
-	if (mac)
-		memcpy(a.scu_addr, mac, ETH_ALEN);
-	return a;
+	return afc_scu(ifindex, mac, port);
 }
 
 /* The address that reaches `port` of the far end `to` of link `out`, sent out of `out`. */
@@ -89,18 +83,9 @@ static inline int sockopt_int(struct __test_metadata *_metadata, int fd, int opt
 /* Counter `name` of namespace ns (the caller enters it); -1 when the file has no such line. */
 static inline long long stat_find(struct __test_metadata *_metadata, int ns, const char *name)
 {
-	char key[64];
-	long long v, found = -1;
-	FILE *f;
-
 	ns_enter(_metadata, ns);
-	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
-	ASSERT_NE(NULL, f);
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
+	ASSERT_EQ(access(AFC_PROC_STAT, R_OK), 0);
+	return afc_stat_find(AFC_PROC_STAT, name);
 }
 
 /* Counter `name`, which must exist. */

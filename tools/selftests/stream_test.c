@@ -283,12 +283,8 @@ static void stats_print(struct __test_metadata *_metadata, int ns, const char *w
 	printf("%s\n", line);
 }
 
-/* One line of /proc/net/af_custom. */
-struct proc_sock {
-	char type[16], state[16];
-	unsigned int lport, pport;
-	unsigned long long inode;
-};
+/* One line of /proc/net/af_custom (tools/lib/proc.h). */
+#define proc_sock afc_proc_sock
 
 /*
  * Finds in namespace ns's /proc/net/af_custom the socket of local port lport and peer port
@@ -297,20 +293,17 @@ struct proc_sock {
 static bool proc_find(struct __test_metadata *_metadata, int ns, unsigned int lport,
 		      unsigned int pport, const char *state, struct proc_sock *ps)
 {
-	char line[512];
+	struct afc_proc f;
 	bool found = false;
-	FILE *f;
+	int r;
 
 	ns_enter(_metadata, ns);
-	f = fopen("/proc/thread-self/net/af_custom", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(line, sizeof(line), f));	/* the header */
-	while (fgets(line, sizeof(line), f)) {
+	ASSERT_EQ(afc_proc_open(&f, AFC_PROC_SOCKETS), 0);
+	while ((r = afc_proc_next(&f)) != 0) {
 		struct proc_sock p;
 
-		ASSERT_EQ(sscanf(line, "%*s %15s %15s %*d %u %*s %u %*d %*d %*d %*u %*u %llu",
-				 p.type, p.state, &p.lport, &p.pport, &p.inode), 5)
-			TH_LOG("/proc/net/af_custom line not understood: %s", line);
+		ASSERT_FALSE(r < 0 || afc_proc_sock(&f, &p) < 0)
+			TH_LOG("/proc/net/af_custom line %d not understood", f.lineno);
 		if (p.lport == lport && (!pport || p.pport == pport) &&
 		    (!state || !strcmp(p.state, state))) {
 			if (ps)
@@ -318,7 +311,7 @@ static bool proc_find(struct __test_metadata *_metadata, int ns, unsigned int lp
 			found = true;
 		}
 	}
-	fclose(f);
+	afc_proc_close(&f);
 	return found;
 }
 
