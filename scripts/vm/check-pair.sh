@@ -37,7 +37,7 @@ rmmod_when_idle() {
 step insmod_af_custom insmod /afc/af_custom.ko || exit 1
 step eth0_up eth0_up
 echo "AFC-BEGIN selftest twohost_test"
-/afc/bin/selftests/twohost_test "$role" "$peer" || failed=1
+/afc/bin/selftests/twohost_test "$role,$peer" || failed=1
 echo "AFC-END"
 grep -E '^(rx_frames|tx_frames|segs_retransmitted|conn_timedout|drop_rcvbuf_full) ' /proc/net/af_custom_stat | tr '\n' ' '
 echo
