@@ -16,6 +16,9 @@
  *   afc connect stream|seqpacket IF MAC PORT
  *                            connect, copy stdin to the connection, half-close it at EOF, then
  *                            copy what the peer sends to stdout until it closes
+ *   afc perf server|client ...
+ *                            throughput, latency and connection rate of af_custom, TCP, TIPC
+ *                            and AF_UNIX with one code path (perf.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "../lib/afc.h"
+#include "perf.h"
 
 static const struct {
 	const char *name;
@@ -286,9 +290,12 @@ int main(int argc, char **argv)
 		return cmd_listen(argc - 2, argv + 2);
 	if (argc >= 3 && !strcmp(argv[1], "connect"))
 		return cmd_connect(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "perf"))
+		return cmd_perf(argc - 1, argv + 1);
 	fprintf(stderr, "usage: afc info | afc socket TYPE... | afc send IF MAC PORT TEXT... |\n"
 			"       afc recv IF|any PORT [COUNT] | afc stat |\n"
 			"       afc listen stream|seqpacket IF|any PORT |\n"
-			"       afc connect stream|seqpacket IF MAC PORT\n");
+			"       afc connect stream|seqpacket IF MAC PORT |\n"
+			"       afc perf server|client ... (afc perf for its usage)\n");
 	return 64;
 }
