@@ -8,6 +8,9 @@
 #   make tools        build the user-space programs (afc CLI, selftests) into build/tools/
 #   make demo         the main job: boot the stock kernel in a VM, load the module, show it working
 #   make check        every test: KUnit on the debug kernel, selftests on both kernels, host tests
+#   make bench        af_custom against TCP, TIPC and AF_UNIX in one stock-kernel VM: table, ratios,
+#                     build/bench/ (CSV, JSON, plot); PROFILE=1 adds a perf profile, BENCH_ARGS
+#                     options of scripts/vm/bench.sh (-t SECONDS, -n REPETITIONS, -q)
 #   make vm           an interactive shell in the VM with the module loaded (KERNEL=debug for the other)
 #   make clean        remove build/ (the kernel cache outside the checkout stays)
 
@@ -15,7 +18,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 KERNEL ?= stock
 
-.PHONY: all deps modules stock debug custom tools demo check vm clean
+.PHONY: all deps modules stock debug custom tools demo check bench vm clean
 
 ifdef KDIR
 all: custom
@@ -54,6 +57,9 @@ check: modules tools
 	echo "check: both VM runs took $$(( $$(date +%s) - start )) s"; \
 	scripts/host-check.sh; \
 	scripts/results.py check-stock check-debug host
+
+bench: stock tools
+	@PROFILE="$(PROFILE)" BENCH_ARGS="$(BENCH_ARGS)" scripts/bench.sh
 
 clean:
 	rm -rf build

@@ -7,7 +7,8 @@
 #   COMMAND's output -> build/vm/NAME.out (second serial port), streamed live to stdout
 # Exit status: COMMAND's own; 124 when the VM timed out or died without reporting one; 99 when
 # the kernel printed an oops, BUG, WARNING, KASAN, lockdep or kmemleak report (even if COMMAND
-# passed).  --interactive gives a shell on the console instead (make vm).
+# passed).  --interactive gives a shell on the console instead (make vm).  AFC_KERNEL_APPEND adds
+# to the kernel command line (make bench: the clock source).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +56,7 @@ rm -f "$console" "$out"
 { echo '#!/bin/sh'; echo 'cd /afc'; [ $# -gt 0 ] && printf '%s\n' "$*"; } > "$job"
 "$top/scripts/initramfs.sh" "$kernel" "$initrd" "$job" "$interactive"
 
+cmdline="$cmdline ${AFC_KERNEL_APPEND:-}"
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
 	-machine pc -cpu qemu64 -smp 2 -m 2048 -accel tcg,thread=multi
 	-kernel "$image" -initrd "$initrd"
