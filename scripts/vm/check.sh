@@ -39,6 +39,7 @@ ktap "selftest socket_test" /afc/bin/selftests/socket_test
 ktap "selftest dgram_test" /afc/bin/selftests/dgram_test
 ktap "selftest harden_test" /afc/bin/selftests/harden_test
 ktap "selftest stream_test" /afc/bin/selftests/stream_test
+ktap "selftest perf_smoke" /afc/bin/perf_smoke.sh
 
 # Not a test (outside any block, so results.py skips it): what /proc/net/af_custom and the
 # counters look like while a socket waits for a datagram.
