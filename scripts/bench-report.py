@@ -23,10 +23,11 @@ import sys
 ORDER = ['afc-stream', 'afc-seqpacket', 'tcp', 'tipc-stream', 'tipc-seqpacket', 'unix',
          'unix-1cpu']
 SIZES = [64, 1024, 16384, 65536]
-# (af_custom, other): the ratio columns
+# (af_custom, other): the ratios in results.json; the first TABLE_PAIRS are the table's columns
 PAIRS = [('afc-stream', 'tcp'), ('afc-stream', 'tipc-stream'), ('afc-stream', 'unix'),
-         ('afc-stream', 'unix-1cpu'), ('afc-seqpacket', 'tcp'),
-         ('afc-seqpacket', 'tipc-seqpacket'), ('afc-seqpacket', 'unix-1cpu')]
+         ('afc-stream', 'unix-1cpu'), ('afc-seqpacket', 'tipc-seqpacket'),
+         ('afc-seqpacket', 'tcp'), ('afc-seqpacket', 'unix-1cpu')]
+TABLE_PAIRS = 5
 
 
 def size_name(n):
@@ -88,7 +89,7 @@ TARGETS = [
 
 
 def parse(path):
-    runs, config, errors, profile, done = [], {}, [], [], None
+    runs, config, errors, profile, done = [], {'afc_stat': {}}, [], [], None
     in_profile = False
     with open(path, errors='replace') as f:
         for line in f:
@@ -111,6 +112,10 @@ def parse(path):
                 runs.append(r)
             elif line.startswith('AFC-BENCH-CONFIG '):
                 config.update(kv.split('=', 1) for kv in line.split()[1:] if '=' in kv)
+            elif line.startswith('AFC-BENCH-STAT '):
+                words = line.split()
+                config['afc_stat'][words[1]] = {k: int(v) for k, v in zip(words[2::2], words[3::2])
+                                                if v.isdigit()}
             elif line.startswith('AFC-BENCH-ERROR '):
                 errors.append(line[len('AFC-BENCH-ERROR '):])
             elif line.startswith('AFC-BENCH-PROFILE-BEGIN'):
@@ -211,7 +216,7 @@ def report(data, labels, config, errors, targets):
             lines += ['', title] + table(['figure'] + labels, rows)
 
     rows = []
-    pairs = [(a, b) for a, b in PAIRS if a in labels and b in labels]
+    pairs = [(a, b) for a, b in PAIRS[:TABLE_PAIRS] if a in labels and b in labels]
     for fig in figs:
         if fig[4] in ('wire_per_byte',):
             continue
@@ -225,17 +230,25 @@ def report(data, labels, config, errors, targets):
     if rows:
         lines += ['', 'Ratios af_custom / other (stream: afc-stream, seqpacket: afc-seqpacket):'
                   ' of the medians [range of the per-repetition ratios]; for latency and CPU'
-                  ' lower is better']
+                  ' lower is better; all pairs in results.json']
         lines += table(['figure'] + [f"{a.replace('afc-', '')}/{b}" for a, b in pairs], rows)
 
     if targets:
         lines += ['', "The issue's targets (af_custom stream; informational, nothing fails on"
                   ' them)']
         rows = [[t['figure'], f"{t['afc']}/{t['other']} {t['op']} {t['bound']}",
-                 '-' if t['ratio'] is None else f"{t['ratio']:.2f}",
+                 '-' if t['ratio'] is None else f"{t['ratio']:.3f}",
                  '-' if t['ratio'] is None else ('met' if t['met'] else 'missed')]
                 for t in targets]
         lines += table(['figure', 'target', 'ratio', ''], rows)
+    stat = []
+    for ns, counters in sorted(config.get('afc_stat', {}).items()):
+        side = {'a': 'client (a)', 'b': 'server (b)'}.get(ns, ns)
+        busy = [f'{k} {v}' for k, v in counters.items()
+                if v and not k.startswith(('rx_', 'tx_', 'conn_'))]
+        stat.append(f"  {side}: {', '.join(busy) or 'nothing'}")
+    if stat:
+        lines += ['', 'af_custom counters over the whole run (retransmissions, drops):'] + stat
     if errors:
         lines += ['', f'{len(errors)} measurement(s) failed:'] + [f'  {e}' for e in errors]
     return lines

@@ -154,6 +154,11 @@ while [ $rep -le "$reps" ]; do
 	rep=$((rep + 1))
 done
 
+# af_custom's counters over the whole run (retransmissions, drops), one line per namespace.
+for ns in a b; do
+	echo "AFC-BENCH-STAT $ns $($IP netns exec $ns cat /proc/net/af_custom_stat | tr '\n' ' ')"
+done
+
 if [ -n "$profile" ]; then
 	if command -v perf >/dev/null; then
 		echo "AFC-BENCH-PROFILE-BEGIN afc-stream 64K, 1 flow, perf record -a -g"
