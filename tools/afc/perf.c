@@ -14,6 +14,10 @@
  *   tipc-stream, tipc-seqpacket  TYPE INSTANCE          TYPE INSTANCE
  *   unix                         PATH or @ABSTRACT      PATH or @ABSTRACT
  *
+ *   -m test (stream), -s write or message size, 1..64K (64K), -t seconds (2), -P flows (1),
+ *   -w seconds to retry the first connect, -i count the traffic of interface IF, -r and -l
+ *   label the result (repetition, name).
+ *
  * Every connection starts with the client's 16-byte hello (magic, test, size, duration), sent as
  * soon as it is connected (a TIPC connect completes only when the server accepts, and the server
  * reads the hello before it accepts the next connection):
@@ -22,7 +26,7 @@
  *           reads (64 KiB buffer) until EOF.  The receiver measures, so only what arrived counts,
  *           and the end is the sender's close: TIPC has no half-close.
  *   rr      the client sends SIZE bytes, the server sends them back, for the duration; each round
- *           trip is timed (median and 99th percentile)
+ *           trip is timed (median, 99th percentile, fastest)
  *   crr     connect, hello, the server's 16-byte answer, the server's close, close: per second
  * Every close is shutdown(SHUT_RDWR) then close(): TIPC's close() alone aborts the connection
  * (the peer reads ECONNRESET), its shutdown is the orderly end, and it is that for the others too.
