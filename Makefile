@@ -10,6 +10,9 @@
 #                     then two VMs joined by virtio-net carry a stream from one to the other
 #   make check        every test: KUnit on the debug kernel, selftests on both kernels, two-host
 #                     selftests (two stock VMs over virtio-net), host tests
+#   make bench        af_custom against TCP, TIPC and AF_UNIX in one stock-kernel VM: table, ratios,
+#                     build/bench/ (CSV, JSON, plot); PROFILE=1 adds a perf profile, BENCH_ARGS
+#                     options of scripts/vm/bench.sh (-t SECONDS, -n REPETITIONS, -q)
 #   make vm           an interactive shell in the VM with the module loaded (KERNEL=debug for the other)
 #   make install      install the module (/lib/modules/<kernel>/updates/, then depmod), afc, the
 #                     UAPI header, the man pages and /etc/modprobe.d/af_custom.conf (commented out);
@@ -24,7 +27,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 KERNEL ?= stock
 
-.PHONY: all deps modules stock debug custom tools demo check vm clean
+.PHONY: all deps modules stock debug custom tools demo check bench vm clean
 
 ifdef KDIR
 all: custom
@@ -69,6 +72,9 @@ check: modules tools
 	echo "check: the two-VM run took $$(( $$(date +%s) - start )) s"; \
 	scripts/host-check.sh; \
 	scripts/results.py check-stock check-debug check-pair-a check-pair-b host
+
+bench: stock tools
+	@PROFILE="$(PROFILE)" BENCH_ARGS="$(BENCH_ARGS)" scripts/bench.sh
 
 clean:
 	rm -rf build

@@ -21,8 +21,9 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$top/scripts/vm/init" "$root/init"
 chmod +x "$root/init"
 
-# iproute2 by full path (busybox's own ip cannot make veth pairs), with its libraries.
-for bin in /usr/sbin/ip /usr/sbin/tc; do
+# iproute2 by full path (busybox's own ip cannot make veth pairs), with its libraries; tipc
+# configures TIPC for make bench.  AFC_INITRAMFS_EXTRA adds programs (make bench PROFILE=1: perf).
+for bin in /usr/sbin/ip /usr/sbin/tc /usr/sbin/tipc ${AFC_INITRAMFS_EXTRA:-}; do
 	cp "$bin" "$root/usr/sbin/"
 	ldd "$bin" | awk '/=>/ { print $3 } /^\t\// { print $1 }' | while read -r lib; do
 		[ -n "$lib" ] && cp -L --parents "$lib" "$root/"

@@ -13,6 +13,7 @@
 # on 127.0.0.1:PORT, listening or connecting (scripts/vm-pair.sh joins two VMs so; a connecting
 # VM starts once something listens there, within 120 s), with more virtio-net-pci properties
 # PROPS (e.g. mrg_rxbuf=off); --monitor puts QEMU's monitor on the unix socket PATH (set_link).
+# AFC_KERNEL_APPEND adds to the kernel command line (make bench: the clock source).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +71,7 @@ rm -f "$console" "$out"
 { echo '#!/bin/sh'; echo 'cd /afc'; [ $# -gt 0 ] && printf '%s\n' "$*"; } > "$job"
 "$top/scripts/initramfs.sh" "$kernel" "$initrd" "$job" "$interactive"
 
+cmdline="$cmdline ${AFC_KERNEL_APPEND:-}"
 # no_timer_check: the IO-APIC timer check counts ticks against the TSC; a TCG vCPU starved by a
 # loaded host misses them and the kernel panics ("IO-APIC + timer doesn't work!").
 qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none

@@ -40,6 +40,7 @@ ktap "selftest dgram_test" /afc/bin/selftests/dgram_test
 ktap "selftest harden_test" /afc/bin/selftests/harden_test
 ktap "selftest stream_test" /afc/bin/selftests/stream_test
 ktap "selftest afc_test" /afc/bin/selftests/afc_test
+ktap "selftest perf_smoke" /afc/bin/perf_smoke.sh
 
 # Frames of every kind for the dissector test (scripts/host/dissector_test.sh), on one kernel.
 if [ "$kernel" = stock ]; then

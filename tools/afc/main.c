@@ -62,7 +62,12 @@ static const struct afc_cmd cmds[] = {
 	  "\n"
 	  "  -i IFACE  bind to this interface only\n"
 	  "  -c COUNT  how many datagrams to wait for\n" },
-	/* { "perf", cmd_perf, "...", "..." }, -- perf.c */
+	{ "perf", cmd_perf, "server|client [OPTIONS] TRANSPORT ADDR...",
+	  "Measure throughput (-m stream), request/response latency (-m rr) or the\n"
+	  "connection rate (-m crr) of af_custom, TCP, TIPC and AF_UNIX with one code\n"
+	  "path: `afc perf server TRANSPORT ADDR...` serves, `afc perf client ...`\n"
+	  "measures and prints one JSON line per result (make bench runs both).\n"
+	  "`afc perf client` without arguments lists transports and options.\n" },
 };
 
 const struct afc_cmd *afc_current;
