@@ -10,8 +10,8 @@
 # Each VM is an ordinary vm.sh run: output in build/vm/NAME-a.out and NAME-b.out (both streamed
 # here, prefixed "a |" and "b |"), console logs scanned for kernel reports, results for results.py.
 #
-# The NICs are virtio-net-pci with PROPS (default mrg_rxbuf=off, see below; --nic-opts '' for
-# QEMU's defaults).
+# The NICs are virtio-net-pci with QEMU's defaults (mergeable receive buffers on), plus PROPS
+# from --nic-opts (e.g. mrg_rxbuf=off).
 #
 # A guest asks the host for a link change by printing a line "AFC-HOST set_link off" (or "on"),
 # optionally after "# " (a KTAP diagnostic line); the host runs "set_link n0 off|on" on that VM's
@@ -26,12 +26,7 @@ kernel=stock
 name=pair
 timeout=
 smp=1
-# Mergeable receive buffers (QEMU's default) give each received 1514-byte frame a truesize of
-# about 3 KiB, more than twice the payload af_custom's receive window assumes: a bulk
-# transfer then overruns the receiver's buffer and stalls (drop_rcvbuf_full; the in-order
-# segment is refused while the out-of-order queue fills SO_RCVBUF).  Reported, not yet fixed in
-# module/; without them a frame costs about 2.2 KiB and transfers flow.
-nic_opts=mrg_rxbuf=off
+nic_opts=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
