@@ -6,14 +6,8 @@ role=$1
 peer=$2
 failed=0
 
-step() {
-	name=$1
-	shift
-	echo "AFC-BEGIN step $name"
-	echo "1..1"
-	if "$@"; then echo "ok 1 $name"; else echo "not ok 1 $name"; failed=1; fi
-	echo "AFC-END"
-}
+# shellcheck source=scripts/vm/ktap.sh
+. /afc/bin/ktap.sh
 
 # Waits up to 10 s for eth0's carrier after bringing it up.
 eth0_up() {

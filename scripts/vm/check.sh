@@ -4,23 +4,8 @@
 kernel=$(cat /afc/kernel)
 failed=0
 
-# step NAME COMMAND...: one KTAP case for a setup/teardown step.
-step() {
-	name=$1
-	shift
-	echo "AFC-BEGIN step $name"
-	echo "1..1"
-	if "$@"; then echo "ok 1 $name"; else echo "not ok 1 $name"; failed=1; fi
-	echo "AFC-END"
-}
-
-ktap() {
-	what=$1
-	shift
-	echo "AFC-BEGIN $what"
-	"$@" || failed=1
-	echo "AFC-END"
-}
+# shellcheck source=scripts/vm/ktap.sh
+. /afc/bin/ktap.sh
 
 step insmod_af_custom insmod /afc/af_custom.ko || exit 1
 

@@ -53,7 +53,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include "../lib/afc.h"
+#include "../lib/addr.h"
 #include "perf.h"
 
 #define PERF_MAGIC	0x41464350u	/* "AFCP" */
@@ -88,50 +88,29 @@ struct transport {
 	int (*addr)(bool server, char **argv, union perf_addr *a, socklen_t *len);
 };
 
-/*
- * Local stand-ins for the MAC and interface parsers the CLI rework adds to tools/lib
- * (PERF-LOCAL-PARSE: swap for those helpers when they land).
- */
-static int perf_parse_mac(const char *s, unsigned char *mac)
-{
-	char end;
-
-	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx%c", &mac[0], &mac[1], &mac[2], &mac[3],
-		      &mac[4], &mac[5], &end) == 6 ? 0 : -1;
-}
-
-/* PERF-LOCAL-PARSE: an interface name, or "any" (0) when any_ok; -1 when there is none. */
-static int perf_parse_ifindex(const char *name, bool any_ok)
-{
-	int ifindex;
-
-	if (any_ok && !strcmp(name, "any"))
-		return 0;
-	ifindex = (int)if_nametoindex(name);
-	if (!ifindex)
-		fprintf(stderr, "afc perf: no interface %s\n", name);
-	return ifindex ? ifindex : -1;
-}
-
+/* A port number (afc_port_parse: decimal 0..65535); -1 when s is not one. */
 static int perf_parse_port(const char *s)
 {
-	char *end;
-	long v = strtol(s, &end, 0);
+	unsigned short port;
 
-	return *s && !*end && v >= 0 && v <= 65535 ? (int)v : -1;
+	return afc_port_parse(s, &port) ? -1 : port;
 }
 
+/* IF|any PORT (server) or IF MAC PORT (client), parsed as the rest of afc parses them. */
 static int addr_afc(bool server, char **argv, union perf_addr *a, socklen_t *len)
 {
 	int port = perf_parse_port(argv[server ? 1 : 2]);
+	int ifindex = afc_ifindex_parse(argv[0]);
+	unsigned char mac[AF_CUSTOM_ADDR_LEN];
 
-	memset(a, 0, sizeof(*a));
-	a->scu.scu_family = afc_family();
-	a->scu.scu_ifindex = perf_parse_ifindex(argv[0], server);
-	if (a->scu.scu_ifindex < 0 || port < 0 ||
-	    (!server && perf_parse_mac(argv[1], a->scu.scu_addr)))
+	if (ifindex < 0)
+		fprintf(stderr, "afc perf: no interface %s\n", argv[0]);
+	/* A client connects through one interface: "any" is for the server. */
+	if (ifindex < 0 || (!server && !ifindex) || port < 0 ||
+	    (!server && afc_mac_parse(argv[1], mac)))
 		return -1;
-	a->scu.scu_port = htons(port);
+	memset(a, 0, sizeof(*a));
+	a->scu = afc_scu(ifindex, server ? NULL : mac, (unsigned short)port);
 	*len = sizeof(a->scu);
 	return 0;
 }

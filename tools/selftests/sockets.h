@@ -7,6 +7,7 @@
 #define AFC_SOCKETS_H
 
 #include <linux/af_custom.h>
+#include <linux/sockios.h>
 #include "../lib/afc.h"
 #include "../lib/addr.h"
 #include "../lib/proc.h"
@@ -135,6 +136,39 @@ static inline void fill(unsigned char *buf, unsigned int seq, size_t len)
 static inline int setsockopt_int(int fd, int level, int opt, int v)
 {
 	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* Reads until len bytes have arrived, EOF or an error: the count (short at EOF), or -1. */
+static inline ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
+
+		if (n <= 0)
+			return n < 0 ? n : (ssize_t)got;
+		got += n;
+	}
+	return got;
+}
+
+/* Bytes queued to read on fd (SIOCINQ). */
+static inline int siocinq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(ioctl(fd, SIOCINQ, &v), 0);
+	return v;
+}
+
+/* Bytes sent on fd and not acknowledged yet (SIOCOUTQ). */
+static inline int siocoutq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(ioctl(fd, SIOCOUTQ, &v), 0);
+	return v;
 }
 
 #endif

@@ -197,35 +197,6 @@ static short poll_until(struct __test_metadata *_metadata, int fd, short events,
 	return r;
 }
 
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
-		if (n <= 0)
-			return n < 0 ? n : (ssize_t)got;
-		got += n;
-	}
-	return got;
-}
-
-static int siocinq(struct __test_metadata *_metadata, int fd)
-{
-	int v = -1;
-
-	ASSERT_EQ(ioctl(fd, SIOCINQ, &v), 0);
-	return v;
-}
-
-static int siocoutq(struct __test_metadata *_metadata, int fd)
-{
-	int v = -1;
-
-	ASSERT_EQ(ioctl(fd, SIOCOUTQ, &v), 0);
-	return v;
-}
-
 /* ---- data: a reproducible random stream and its hash ---- */
 
 static uint64_t rng_next(uint64_t *s)

@@ -174,29 +174,6 @@ static int connect_peer(struct __test_metadata *_metadata, int type, unsigned sh
 	}
 }
 
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
-
-		if (n <= 0)
-			return n < 0 ? n : (ssize_t)got;
-		got += n;
-	}
-	return got;
-}
-
-/* Bytes sent on fd and not acknowledged yet. */
-static int outq(struct __test_metadata *_metadata, int fd)
-{
-	int v = -1;
-
-	ASSERT_EQ(ioctl(fd, SIOCOUTQ, &v), 0);
-	return v;
-}
-
 /* ---- datagrams ---- */
 
 /* Echoes every datagram on port back to its sender until one says "bye" (within wait_ms each). */
@@ -564,9 +541,9 @@ TEST_TIMEOUT(peer_unreachable_past_the_user_timeout_is_etimedout, 90)
 		ASSERT_EQ(read_full(fd, buf, 2), 2);
 		ASSERT_EQ(send(fd, "k", 1, 0), 1);	/* the client starts sending now */
 		deadline = now_ms() + 5000;
-		while (outq(_metadata, fd) && now_ms() < deadline)	/* "k" has arrived */
+		while (siocoutq(_metadata, fd) && now_ms() < deadline)	/* "k" has arrived */
 			usleep(10000);
-		ASSERT_EQ(outq(_metadata, fd), 0);
+		ASSERT_EQ(siocoutq(_metadata, fd), 0);
 		set_link(_metadata, false);
 		usleep(UNREACHABLE_MS * 1000);
 		set_link(_metadata, true);
