@@ -63,7 +63,7 @@ vm: $(KERNEL) tools
 		'insmod /afc/af_custom.ko && afc info'
 
 check: modules tools
-	@start=$$(date +%s); \
+	@rm -f build/vm/*.out; start=$$(date +%s); \
 	scripts/vm.sh --kernel stock --name check-stock -- /afc/bin/check.sh || true; \
 	scripts/vm.sh --kernel debug --name check-debug -- /afc/bin/check.sh || true; \
 	echo "check: both VM runs took $$(( $$(date +%s) - start )) s"; \

@@ -161,8 +161,14 @@ def parse_run(path, run, kunit_py):
         return [('fail', f'{run}: VM produced no output')]
     for line in text.split('\n'):
         if line.startswith('AFC-BEGIN '):
+            if block:   # the previous block never ended: it does not pass by being replaced
+                close(block)
+                cases.append(('fail', f'{run}/{block[0]}/block did not finish'))
             block = (line[len('AFC-BEGIN '):].strip().replace(' ', '/'), [])
-        elif line.startswith('AFC-END') and block:
+        elif line.endswith('AFC-END') and block:
+            # A program whose last line had no newline leaves it in front of the marker.
+            if line[:-len('AFC-END')]:
+                block[1].append(line[:-len('AFC-END')])
             close(block)
             block = None
         elif line.startswith('AFC-EXIT '):
@@ -174,6 +180,9 @@ def parse_run(path, run, kunit_py):
     if block:   # the VM died inside a block
         close(block)
         cases.append(('fail', f'{run}/{block[0]}/block did not finish'))
+    # A job that failed must show a failed case, even when its output lost the one that did.
+    if exit_status not in (None, '0') and not any(status == 'fail' for status, _ in cases):
+        cases.append(('fail', f'{run}/exit status {exit_status} without a failed case'))
     if run == 'host':   # scripts/host-check.sh: host tests, no VM and no kernel log
         cases.append(('pass' if exit_status is not None else 'fail', f'{run}/host tests finished'))
         return cases

@@ -42,7 +42,7 @@ kunit_ok='AFC-BEGIN kunit afc_s\nKTAP version 1\n1..1\n    KTAP version 1\n    #
 kunit_cut='AFC-BEGIN kunit afc_t\nKTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: afc_t
     1..4\n    ok 1 one\n'
 
-plan 11
+plan 14
 check counts_passed_failed_and_skipped_cases \
 	count "AFC-BEGIN t\n1..3\nok 1 a\nnot ok 2 b\nok 3 c # SKIP why\n$end" \
 	'3 passed, 1 failed, 1 skipped'
@@ -65,3 +65,12 @@ check kunit_py_counts_the_cases_a_crashed_suite_never_reported_as_failed \
 	count "$kunit_cut$end" '3 passed, 3 failed, 0 skipped' --kunit-py "$kunit_py"
 check kunit_block_without_kunit_py_fails \
 	count "$kunit_ok$end" '3 passed, 2 failed, 1 skipped' --kunit-py "$tmp/no-kunit.py"
+check a_result_glued_to_the_end_marker_still_counts \
+	count 'AFC-BEGIN t\n1..2\nok 1 a\nnot ok 2 b\n# partialAFC-END\nAFC-EXIT 1\nAFC-KERNEL-LOG clean\n' \
+	'3 passed, 1 failed, 0 skipped'
+check a_block_replaced_by_the_next_one_fails \
+	count 'AFC-BEGIN t\n1..1\nok 1 a\nAFC-BEGIN u\n1..1\nok 1 b\nAFC-END\nAFC-EXIT 0\nAFC-KERNEL-LOG clean\n' \
+	'4 passed, 1 failed, 0 skipped'
+check a_failed_job_without_a_failed_case_fails \
+	count 'AFC-BEGIN t\n1..1\nok 1 a\nAFC-END\nAFC-EXIT 1\nAFC-KERNEL-LOG clean\n' \
+	'3 passed, 1 failed, 0 skipped'

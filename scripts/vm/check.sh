@@ -12,11 +12,15 @@ step insmod_af_custom insmod /afc/af_custom.ko || exit 1
 if [ "$kernel" = debug ]; then
 	# KUnit suites run when their module loads; debugfs keeps each suite's KTAP.
 	step insmod_af_custom_kunit insmod /afc/af_custom_kunit.ko
+	suites=0
 	for r in /sys/kernel/debug/kunit/afc_*/results; do
 		[ -e "$r" ] || continue
+		suites=$((suites + 1))
 		suite=${r%/results}
 		ktap "kunit ${suite##*/}" cat "$r"
 	done
+	# A suite that did not run must not pass by being absent.
+	step kunit_suites_ran [ "$suites" -ge 10 ]
 	step rmmod_af_custom_kunit rmmod af_custom_kunit
 fi
 

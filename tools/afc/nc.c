@@ -127,8 +127,7 @@ static int relay(int fd, bool dgram_listen)
 			}
 		}
 		if (nc.pending && flush_pending(fd, dgram_listen) < 0) {
-			if (!net_open && (errno == EPIPE || errno == ECONNRESET))
-				return 0;	/* the peer has gone: nothing more to say */
+			/* The peer went away with our bytes unsent: data lost, an error (as nc). */
 			return afc_perror("write");
 		}
 		if (!nc.stdin_open && !nc.pending && !shut && nc.type != SOCK_DGRAM) {
