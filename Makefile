@@ -6,8 +6,13 @@
 #   make KDIR=<tree>  build it against any other kernel tree (into build/custom/)
 #   make debug        build the debug test kernel (cached) and the modules for it, KUnit included
 #   make tools        build the user-space programs (afc CLI, selftests) into build/tools/
-#   make demo         the main job: boot the stock kernel in a VM, load the module, show it working
-#   make check        every test: KUnit on the debug kernel, selftests on both kernels, host tests
+#   make demo         the main job: boot the stock kernel in a VM, load the module, show it working;
+#                     then two VMs joined by virtio-net carry a stream from one to the other
+#   make check        every test: KUnit on the debug kernel, selftests on both kernels, two-host
+#                     selftests (two stock VMs over virtio-net), host tests
+#   make bench        af_custom against TCP, TIPC and AF_UNIX in one stock-kernel VM: table, ratios,
+#                     build/bench/ (CSV, JSON, plot); PROFILE=1 adds a perf profile, BENCH_ARGS
+#                     options of scripts/vm/bench.sh (-t SECONDS, -n REPETITIONS, -q)
 #   make vm           an interactive shell in the VM with the module loaded (KERNEL=debug for the other)
 #   make install      install the module (/lib/modules/<kernel>/updates/, then depmod), afc, the
 #                     UAPI header, the man pages and /etc/modprobe.d/af_custom.conf (commented out);
@@ -22,7 +27,7 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 KERNEL ?= stock
 
-.PHONY: all deps modules stock debug custom tools demo check vm clean
+.PHONY: all deps modules stock debug custom tools demo check bench vm clean
 
 ifdef KDIR
 all: custom
@@ -49,18 +54,27 @@ tools: deps
 
 demo: stock tools
 	@scripts/vm.sh --kernel stock --name demo -- /afc/bin/demo.sh
+	@start=$$(date +%s); \
+	scripts/vm-pair.sh --kernel stock --name demo-pair -- /afc/bin/demo-pair.sh; rc=$$?; \
+	echo "demo: the two-VM part took $$(( $$(date +%s) - start )) s"; exit $$rc
 
 vm: $(KERNEL) tools
 	@scripts/vm.sh --kernel $(KERNEL) --name shell --interactive -- \
 		'insmod /afc/af_custom.ko && afc info'
 
 check: modules tools
-	@start=$$(date +%s); \
+	@rm -f build/vm/*.out; start=$$(date +%s); \
 	scripts/vm.sh --kernel stock --name check-stock -- /afc/bin/check.sh || true; \
 	scripts/vm.sh --kernel debug --name check-debug -- /afc/bin/check.sh || true; \
 	echo "check: both VM runs took $$(( $$(date +%s) - start )) s"; \
+	start=$$(date +%s); \
+	scripts/vm-pair.sh --kernel stock --name check-pair -- /afc/bin/check-pair.sh || true; \
+	echo "check: the two-VM run took $$(( $$(date +%s) - start )) s"; \
 	scripts/host-check.sh; \
-	scripts/results.py check-stock check-debug host
+	scripts/results.py check-stock check-debug check-pair-a check-pair-b host
+
+bench: stock tools
+	@PROFILE="$(PROFILE)" BENCH_ARGS="$(BENCH_ARGS)" scripts/bench.sh
 
 clean:
 	rm -rf build

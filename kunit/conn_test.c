@@ -188,6 +188,39 @@ static void data_in_order_out_of_order_and_duplicate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, buf[0], 'd');
 }
 
+/*
+ * The out-of-order queue alone fills the receive buffer; the segment that fills the gap must
+ * still be taken while the reader has nothing to read, or the connection stalls for good (seen
+ * on virtio-net with mergeable buffers, where a frame's truesize is over twice its payload).
+ */
+static void in_order_segment_is_taken_when_out_of_order_ones_fill_the_buffer(struct kunit *test)
+{
+	struct socket *l = listening(test, 4), *c;
+	unsigned long full = afc_kunit_drops(AFC_DROP_RCVBUF);
+	unsigned int iss, base = PEER_ISS + 1;
+	struct afc_wire_hdr h;
+	char buf[256];
+	struct kvec v = { buf, sizeof(buf) };
+	struct msghdr msg = {};
+	int i;
+
+	c = handshake(test, l, &iss);
+	WRITE_ONCE(c->sk->sk_rcvbuf, SOCK_MIN_RCVBUF);
+	for (i = 1; i <= 16; i++) {
+		rx_seg(test, seg(AFC_WIRE_ACK, base + 100 * i, iss + 1, 65536), 100, 'a' + i);
+		while (afc_kunit_sent(test, &h))
+			;
+	}
+	KUNIT_ASSERT_GT_MSG(test, afc_kunit_drops(AFC_DROP_RCVBUF) - full, 0UL,
+			    "the out-of-order segments did not fill the buffer");
+	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 65536), 100, 'a');
+	h = expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_EXPECT_GE(test, h.ack, base + 200);	/* it and the queued one after it */
+	KUNIT_ASSERT_GE(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), 200);
+	KUNIT_EXPECT_EQ(test, buf[0], 'a');
+	KUNIT_EXPECT_EQ(test, buf[100], 'b');
+}
+
 static void resets_and_acks_outside_the_window_are_ignored(struct kunit *test)
 {
 	struct socket *l = listening(test, 4), *c;
@@ -573,6 +606,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(full_accept_queue_drops_requests_and_counts_them),
 	KUNIT_CASE(segment_for_no_connection_gets_a_reset_but_a_reset_does_not),
 	KUNIT_CASE(data_in_order_out_of_order_and_duplicate),
+	KUNIT_CASE(in_order_segment_is_taken_when_out_of_order_ones_fill_the_buffer),
 	KUNIT_CASE(resets_and_acks_outside_the_window_are_ignored),
 	KUNIT_CASE(connect_retries_its_syn_with_backoff_then_times_out),
 	KUNIT_CASE(rtt_samples_set_the_rto_and_retransmission_resends_the_first_segment),

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install, from Debian packages, everything that building and testing af_custom needs.
+# deps.sh [PACKAGE...]: install, from Debian packages, everything that building and testing
+# af_custom needs, and the PACKAGEs one target needs besides (make bench: gnuplot-nox).
 # Idempotent: when every package is already installed it does nothing (not even apt-get update).
 set -eu
 
@@ -27,6 +28,7 @@ tshark
 dkms
 mandoc
 man-db
+$*
 "
 
 missing=""

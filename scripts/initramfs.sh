@@ -21,8 +21,9 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$top/scripts/vm/init" "$root/init"
 chmod +x "$root/init"
 
-# iproute2 by full path (busybox's own ip cannot make veth pairs), with its libraries.
-for bin in /usr/sbin/ip /usr/sbin/tc; do
+# iproute2 by full path (busybox's own ip cannot make veth pairs), with its libraries; tipc
+# configures TIPC for make bench.  AFC_INITRAMFS_EXTRA adds programs (make bench PROFILE=1: perf).
+for bin in /usr/sbin/ip /usr/sbin/tc /usr/sbin/tipc ${AFC_INITRAMFS_EXTRA:-}; do
 	cp "$bin" "$root/usr/sbin/"
 	ldd "$bin" | awk '/=>/ { print $3 } /^\t\// { print $1 }' | while read -r lib; do
 		[ -n "$lib" ] && cp -L --parents "$lib" "$root/"
@@ -38,7 +39,11 @@ if [ "$kernel" = stock ]; then
 	: > "$root/afc/kmod/order"
 	for m in drivers/net/veth.ko net/sched/sch_netem.ko net/ipv4/udp_tunnel.ko \
 		 net/ipv6/ip6_udp_tunnel.ko net/tipc/tipc.ko drivers/net/tun.ko \
-		 net/ipv6/tunnel6.ko net/ipv6/ip6_tunnel.ko net/ipv4/gre.ko net/ipv6/ip6_gre.ko; do
+		 net/ipv6/tunnel6.ko net/ipv6/ip6_tunnel.ko net/ipv4/gre.ko net/ipv6/ip6_gre.ko \
+		 drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
+		 drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko \
+		 drivers/virtio/virtio_pci.ko net/core/failover.ko drivers/net/net_failover.ko \
+		 drivers/net/virtio_net.ko; do
 		cp "$kmods/$m" "$root/afc/kmod/"
 		basename "$m" >> "$root/afc/kmod/order"
 	done

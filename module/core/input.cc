@@ -83,8 +83,8 @@ void fin_in_order(Socket *s)
 }
 
 // Deliver an in-order segment: its bytes to the receive queue (already charged when it comes
-// from the out-of-order queue), then its FIN.  False when the receive buffer had no room: the
-// segment is dropped unacknowledged and the peer sends it again.
+// from the out-of-order queue), then its FIN.  False when the receive buffer had no room and the
+// reader has bytes to read: the segment is dropped unacknowledged and the peer sends it again.
 bool deliver_in_order(Socket *s, struct sk_buff *skb, bool charged)
 {
 	RxMeta *m = rx_meta(skb);
@@ -93,7 +93,12 @@ bool deliver_in_order(Socket *s, struct sk_buff *skb, bool charged)
 
 	if (len) {
 		bool eor = m->flags & AFC_WIRE_EOR;
-		bool take = charged || must_take(s);	// decided before the EOR counts
+		// Decided before the EOR counts.  An empty receive queue always takes the next
+		// in-order segment (as TCP does): the out-of-order queue alone may have filled the
+		// buffer, or the link's buffers may cost more than the window assumed (virtio-net's
+		// mergeable buffers: over twice the payload), and refusing the one segment that
+		// lets the reader go on would stall the connection for good.
+		bool take = charged || must_take(s) || !afk_q_peek(s->sk, AFC_Q_RECEIVE);
 		Conn &c = s->conn;
 
 		// A SEQPACKET record may not grow past kMaxRecord: a peer that never ends its

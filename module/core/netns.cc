@@ -90,13 +90,26 @@ extern "C" void afc_netdev_event(struct net *net, int ifindex, unsigned long eve
 // /proc/net/af_custom: one line per socket of the namespace (Documentation/datagram.rst).
 extern "C" void afc_proc_header(struct seq_file *m)
 {
-	afk_seq_printf(m, "%4s %-9s %-11s %7s %5s %-17s %5s %8s %8s %7s %5s %5s %8s %7s %7s\n",
+	afk_seq_printf(m, "%4s %-9s %-11s %7s %5s %-17s %5s %8s %8s %7s %5s %5s %8s %7s %7s %8s\n",
 		       "sl", "type", "state", "ifindex", "lport", "peer", "pport", "tx_queue",
-		       "rx_queue", "backlog", "drops", "uid", "inode", "retrans", "acceptq");
+		       "rx_queue", "backlog", "drops", "uid", "inode", "retrans", "acceptq",
+		       "pifindex");
 }
 
 namespace afc {
 namespace {
+
+// The interface the socket reaches its peer through (0: no peer, or not known): a connection's
+// device, or a connected datagram socket's destination (its own device when that names none).
+// A socket bound to any interface shows 0 as ifindex; this says where its traffic goes.
+int proc_peer_ifindex(const Socket *s)
+{
+	if (s->type != AFC_SOCK_DGRAM)
+		return s->conn.tx_ifindex;
+	if (!s->connected)
+		return 0;
+	return s->peer.ifindex ? s->peer.ifindex : afc::local_ifindex(s);
+}
 
 // The socket at the cursor, moving on to later buckets when the cursor's bucket is shorter
 // than it was (sockets closed between two reads); nullptr past the last bucket.
@@ -167,11 +180,12 @@ extern "C" void afc_proc_show(struct seq_file *m, void *v, long pos)
 
 	afk_seq_printf(m,
 		       "%4ld %-9s %-11s %7d %5u %02x:%02x:%02x:%02x:%02x:%02x %5u %8ld %8ld %7ld "
-		       "%5u %5u %8lu %7lu %7d\n",
+		       "%5u %5u %8lu %7lu %7d %8d\n",
 		       pos, afc::type_name(s->type), afc::state_name(s), s->ifindex, s->port, p[0],
 		       p[1], p[2], p[3], p[4], p[5], s->peer.port, s->wmem.load(), s->rmem.load(),
 		       s->backlog_held.load(), afk_sk_drops(s->sk), afk_sk_uid(m, s->sk),
-		       afk_sk_ino(s->sk), s->conn.retrans, s->conn.children);
+		       afk_sk_ino(s->sk), s->conn.retrans, s->conn.children,
+		       afc::proc_peer_ifindex(s));
 }
 
 // /proc/net/af_custom_stat: the namespace's counters, "name value" per line.

@@ -129,7 +129,8 @@ unsigned int rcv_window(const Socket *s)
 
 	if (after(c.rcv_adv, c.rcv_nxt) && c.rcv_adv - c.rcv_nxt > win)
 		win = c.rcv_adv - c.rcv_nxt;
-	// An empty receive buffer always takes a segment (however small SO_RCVBUF is), and a
+	// An empty receive buffer always takes a segment (however small SO_RCVBUF is: input.cc
+	// takes the next in-order one whenever the receive queue is empty), and a
 	// SEQPACKET reader waits for a whole record: until one is queued, the window stays open by
 	// a segment (input.cc takes it past SO_RCVBUF).
 	if ((!s->rmem.load() || (s->type == AFC_SOCK_SEQPACKET && !c.records.load())) &&

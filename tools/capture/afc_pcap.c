@@ -193,8 +193,11 @@ int main(int argc, char **argv)
 			rc = 1;
 		frames += got > 0;
 	}
-	/* What was already queued when told to stop still belongs to the capture. */
-	while (!rc && (!count || frames < count)) {
+	/*
+	 * What was already queued when told to stop still belongs to the capture; bounded, so
+	 * that traffic that keeps coming cannot keep us from stopping.
+	 */
+	for (int drained = 0; !rc && (!count || frames < count) && drained < 65536; drained++) {
 		int got = capture_one(fd, out, MSG_DONTWAIT);
 
 		if (got <= 0) {

@@ -33,6 +33,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include "../lib/afc.h"
+#include "../lib/proc.h"
 #include "../lib/wire.h"
 
 #define IP "/usr/sbin/ip"
@@ -351,20 +352,7 @@ static bool refused_connection(void)
 /* Counter `name` of the server's namespace; -1 when there is none. */
 static long long stat_of(const char *name)
 {
-	char key[64];
-	long long v, found = -1;
-	FILE *f;
-
-	if (!enter(srv.ns))
-		return -1;
-	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
+	return enter(srv.ns) ? afc_stat_find(AFC_PROC_STAT, name) : -1;
 }
 
 /* A malformed frame: how it is made from a good one, and why the module must drop it. */

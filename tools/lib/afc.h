@@ -1,13 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers for af_custom user programs: the family number in use, and sysfs parameters. */
+/*
+ * Helpers for af_custom user programs: whether the module is loaded, its version, the family
+ * number in use, and its sysfs parameters.
+ */
 #ifndef AFC_USER_H
 #define AFC_USER_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <linux/af_custom.h>
 
 #define AFC_SYSFS "/sys/module/af_custom"
+
+/* Is the module loaded (its sysfs directory present)? */
+static inline int afc_module_loaded(void)
+{
+	return access(AFC_SYSFS, F_OK) == 0;
+}
+
+/* The loaded module's MODULE_VERSION into buf; NULL when it is not loaded or has none. */
+static inline char *afc_module_version(char *buf, size_t len)
+{
+	FILE *f = fopen(AFC_SYSFS "/version", "r");
+	char *r = NULL;
+
+	if (!f)
+		return NULL;
+	if (fgets(buf, (int)len, f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		r = buf;
+	}
+	fclose(f);
+	return r;
+}
 
 /* Read a module parameter as a number (decimal or 0x hex); -1 when absent. */
 static inline long afc_param(const char *name)

@@ -10,7 +10,7 @@
  * reordering and SEQPACKET records spanning super-segments arrive intact; GSO frames forged from
  * a packet socket are dropped and counted, never segmented.
  *
- *   gso_test                the cases (KTAP)
+ *   gso_test [HARNESS OPTIONS]  the cases (harness.h: -l lists them, -r/-t pick some)
  *   gso_test bench [MIB [BUF]]  not a test: times an af_custom STREAM and a TCP transfer of
  *                           MIB MiB (default 256) over one veth pair in 64 KiB writes, with
  *                           BUF-byte socket buffers (default: the defaults), prints MB/s
@@ -24,19 +24,19 @@
 #include <linux/virtio_net.h>
 #include "../lib/afc.h"
 #include "../lib/wire.h"
-#include "netns.h"
 #include "sockets.h"
 
 #define PORT		7200
 #define TIMEOUT_S	20
 #define WRITE		(64 << 10)	/* bytes per send() */
 #define MAX_RECORD	65536		/* SOCK_SEQPACKET's largest record */
-#define TRANSFER_MS	45000		/* a transfer gives up here, under the harness's 60 s */
+#define TRANSFER_MS	45000		/* a transfer gives up here, under its case's limit */
+/*
+ * The time limit of a case with a STREAM transfer: above TRANSFER_MS, so that a stalled
+ * transfer reports what arrived.  Healthy, each case takes at most ~10 s on the debug kernel.
+ */
+#define CASE_S		90
 #define NETEM_ARGS	"loss 2%% reorder 25%% delay 1ms"	/* a printf format */
-
-/* netns.h helpers these cases do not need. */
-static void (*const unused_link_set_mtu)(struct link *, int) __attribute__((unused)) = link_set_mtu;
-static bool (*const unused_link_exists)(const struct link *) __attribute__((unused)) = link_exists;
 
 /* The debug kernel (KASAN, lockdep, kmemleak) runs about ten times slower. */
 static bool debug_kernel(void)
@@ -53,12 +53,12 @@ static unsigned short ethertype(void)
 
 /* ---- connections ---- */
 
-static int conn_socket(int ns, int type)
+static int conn_socket(struct __test_metadata *_metadata, int ns, int type)
 {
 	struct timeval tv = { .tv_sec = TIMEOUT_S };
 	int fd;
 
-	ns_enter(ns);
+	ns_enter(_metadata, ns);
 	fd = socket(afc_family(), type | SOCK_CLOEXEC, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
@@ -68,20 +68,23 @@ static int conn_socket(int ns, int type)
 
 /*
  * *cl in b's namespace connected to a listener in a's (closed once it accepted, on a port not
- * used before); returns the accepted socket.  rcvbuf > 0: the listener's SO_RCVBUFFORCE, which its child inherits (the
- * window the client sees from the start, and so its super-segments' size).
+ * used before); returns the accepted socket.  rcvbuf > 0: the listener's SO_RCVBUFFORCE, which
+ * its child inherits (the window the client sees from the start, and so its super-segments'
+ * size).
  */
-static int connect_pair(struct link *a, struct link *b, int type, int rcvbuf, int *cl)
+static int connect_pair(struct __test_metadata *_metadata, struct link *a, struct link *b,
+			int type, int rcvbuf, int *cl)
 {
 	static unsigned short port = PORT;	/* a new one each time: none is in TIME_WAIT */
 	struct sockaddr_custom me = scu(port, 0, NULL), to = scu(port, b->ifindex, a->mac);
-	int lfd = conn_socket(a->ns, type), acc;
+	int lfd = conn_socket(_metadata, a->ns, type), acc;
 
-	if (rcvbuf)
+	if (rcvbuf) {
 		ASSERT_EQ(setsockopt_int(lfd, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf), 0);
+	}
 	ASSERT_EQ(bind(lfd, SA(&me), sizeof(me)), 0);
 	ASSERT_EQ(listen(lfd, 4), 0);
-	*cl = conn_socket(b->ns, type);
+	*cl = conn_socket(_metadata, b->ns, type);
 	ASSERT_EQ(connect(*cl, SA(&to), sizeof(to)), 0);
 	acc = accept(lfd, NULL, NULL);
 	ASSERT_GE(acc, 0);
@@ -167,18 +170,19 @@ static void *capture_loop(void *arg)
 }
 
 /* Starts capturing af_custom frames arriving at l. */
-static void capture_start(struct capture *c, const struct link *l)
+static void capture_start(struct __test_metadata *_metadata, struct capture *c,
+			  const struct link *l)
 {
 	int big = 8 << 20;
 
 	memset(c, 0, sizeof(*c));
-	c->fd = packet_socket(l, ethertype());
+	c->fd = packet_socket(_metadata, l, ethertype());
 	c->mtu = l->mtu;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	ASSERT_EQ(pthread_create(&c->t, NULL, capture_loop, c), 0);
 }
 
-static void capture_stop(struct capture *c, const char *what)
+static void capture_stop(struct __test_metadata *_metadata, struct capture *c, const char *what)
 {
 	usleep(200 * 1000);		/* the last frames */
 	c->stop = 1;
@@ -220,7 +224,7 @@ static void *stream_sender(void *arg)
 	return NULL;
 }
 
-static void stats_print(int ns, const char *who)
+static void stats_print(struct __test_metadata *_metadata, int ns, const char *who)
 {
 	static const char *const names[] = {
 		"rx_frames", "tx_frames", "segs_retransmitted", "out_of_order_segments",
@@ -229,12 +233,13 @@ static void stats_print(int ns, const char *who)
 
 	printf("# %s:", who);
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		printf(" %s %lld", names[i], stat_get(ns, names[i]));
+		printf(" %s %lld", names[i], stat_get(_metadata, ns, names[i]));
 	printf("\n");
 }
 
 /* total bytes from cl (b's side) to acc (a's side), checked byte by byte; returns the ms. */
-static long long stream_transfer(int acc, int cl, size_t total)
+static long long stream_transfer(struct __test_metadata *_metadata, int acc, int cl,
+				 size_t total)
 {
 	struct sender s = { .fd = cl, .len = total };
 	static unsigned char buf[256 << 10];
@@ -259,15 +264,15 @@ static long long stream_transfer(int acc, int cl, size_t total)
 		}
 	}
 	ms = now_ms() - t0;
-	if (got < total)
-		AFC_FAIL(1, "STREAM: %zu of %zu bytes in %lld ms", got, total, ms);
+	ASSERT_FALSE(got < total)
+		TH_LOG("STREAM: %zu of %zu bytes in %lld ms", got, total, ms);
 	ASSERT_EQ(pthread_join(t, NULL), 0);
 	printf("# STREAM: %zu bytes in %lld ms (%.1f MB/s), %zu differ\n", got, ms,
 	       ms ? got / 1000.0 / ms : 0.0, bad);
 	EXPECT_EQ(s.err, 0);
 	EXPECT_EQ(s.sent, total);
 	EXPECT_EQ(got, total);
-	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(bad, (size_t)0);
 	return ms;
 }
 
@@ -302,14 +307,15 @@ static void *record_sender(void *arg)
 }
 
 /* The records from cl reach acc one by one, whole (MSG_EOR), each its own bytes. */
-static void record_transfer(int acc, int cl, const size_t *sizes, unsigned int count)
+static void record_transfer(struct __test_metadata *_metadata, int acc, int cl,
+			    const size_t *sizes, unsigned int count)
 {
 	struct record_sender r = { .fd = cl, .sizes = sizes, .count = count };
 	unsigned char *in = malloc(MAX_RECORD + 1);
 	unsigned int i, bad = 0;
 	pthread_t t;
 
-	ASSERT_TRUE(in);
+	ASSERT_NE(NULL, in);
 	ASSERT_EQ(pthread_create(&t, NULL, record_sender, &r), 0);
 	for (i = 0; i < count; i++) {
 		struct iovec iov = { .iov_base = in, .iov_len = MAX_RECORD + 1 };
@@ -333,13 +339,13 @@ static void record_transfer(int acc, int cl, const size_t *sizes, unsigned int c
 	EXPECT_EQ(r.err, 0);
 	EXPECT_EQ(r.sent, count);
 	EXPECT_EQ(i, count);
-	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(bad, 0U);
 	free(in);
 }
 
 /* ---- the cases ---- */
 
-TEST(stream_over_veth_arrives_in_super_frames_intact_under_a_capture)
+TEST_TIMEOUT(stream_over_veth_arrives_in_super_frames_intact_under_a_capture, CASE_S)
 {
 	struct link a = { 0 }, b = { 0 };
 	size_t total = debug_kernel() ? 4 << 20 : 32 << 20;
@@ -347,15 +353,15 @@ TEST(stream_over_veth_arrives_in_super_frames_intact_under_a_capture)
 	long long frames;
 	int cl, acc;
 
-	veth_pair(&a, &b);
-	acc = connect_pair(&a, &b, SOCK_STREAM, 0, &cl);
-	frames = stat_get(a.ns, "rx_frames");
-	capture_start(&cap, &a);
-	stream_transfer(acc, cl, total);
-	capture_stop(&cap, "receiving veth");
-	frames = stat_get(a.ns, "rx_frames") - frames;
-	stats_print(a.ns, "receiver");
-	stats_print(b.ns, "sender");
+	veth_pair(_metadata, &a, &b);
+	acc = connect_pair(_metadata, &a, &b, SOCK_STREAM, 0, &cl);
+	frames = stat_get(_metadata, a.ns, "rx_frames");
+	capture_start(_metadata, &cap, &a);
+	stream_transfer(_metadata, acc, cl, total);
+	capture_stop(_metadata, &cap, "receiving veth");
+	frames = stat_get(_metadata, a.ns, "rx_frames") - frames;
+	stats_print(_metadata, a.ns, "receiver");
+	stats_print(_metadata, b.ns, "sender");
 	printf("# %lld frames for %zu bytes: %.0f bytes a frame (MTU %d)\n", frames, total,
 	       frames ? (double)total / frames : 0.0, a.mtu);
 	/* Whole super-frames crossed the veth, under gso_max_size (65536). */
@@ -365,8 +371,8 @@ TEST(stream_over_veth_arrives_in_super_frames_intact_under_a_capture)
 	/* Sent by the local stack over veth: the sum was left to the device, and never done. */
 	EXPECT_EQ(cap.bad_sum, 0);
 	EXPECT_GT(cap.unsummed, 0);
-	EXPECT_EQ(stat_get(a.ns, "drop_bad_checksum"), 0);
-	EXPECT_EQ(stat_get(a.ns, "drop_bad_length"), 0);
+	EXPECT_EQ(stat_get(_metadata, a.ns, "drop_bad_checksum"), 0);
+	EXPECT_EQ(stat_get(_metadata, a.ns, "drop_bad_length"), 0);
 	close(cl);
 	close(acc);
 }
@@ -376,7 +382,7 @@ TEST(stream_over_veth_arrives_in_super_frames_intact_under_a_capture)
  * our gso_segment.  Only MTU-sized frames cross, many more than the core handed down, and the
  * stream is intact.
  */
-TEST(frames_are_cut_to_the_mtu_when_gso_max_size_drops_below_them)
+TEST_TIMEOUT(frames_are_cut_to_the_mtu_when_gso_max_size_drops_below_them, CASE_S)
 {
 	struct link a = { 0 }, b = { 0 };
 	size_t total = debug_kernel() ? 2 << 20 : 8 << 20;
@@ -384,36 +390,36 @@ TEST(frames_are_cut_to_the_mtu_when_gso_max_size_drops_below_them)
 	struct capture cap;
 	int cl, acc;
 
-	veth_pair(&a, &b);
-	acc = connect_pair(&a, &b, SOCK_STREAM, 0, &cl);
-	ASSERT_EQ(ns_run(b.ns, NS_IP " link set dev %s gso_max_size 1500", b.name), 0);
-	tx = stat_get(b.ns, "tx_frames");
-	rx = stat_get(a.ns, "rx_frames");
-	capture_start(&cap, &a);
-	stream_transfer(acc, cl, total);
-	capture_stop(&cap, "receiving veth");
-	tx = stat_get(b.ns, "tx_frames") - tx;
-	rx = stat_get(a.ns, "rx_frames") - rx;
+	veth_pair(_metadata, &a, &b);
+	acc = connect_pair(_metadata, &a, &b, SOCK_STREAM, 0, &cl);
+	ASSERT_EQ(ns_run(_metadata, b.ns, NS_IP " link set dev %s gso_max_size 1500", b.name), 0);
+	tx = stat_get(_metadata, b.ns, "tx_frames");
+	rx = stat_get(_metadata, a.ns, "rx_frames");
+	capture_start(_metadata, &cap, &a);
+	stream_transfer(_metadata, acc, cl, total);
+	capture_stop(_metadata, &cap, "receiving veth");
+	tx = stat_get(_metadata, b.ns, "tx_frames") - tx;
+	rx = stat_get(_metadata, a.ns, "rx_frames") - rx;
 	printf("# the sender's core handed down %lld frames, %lld arrived\n", tx, rx);
 	EXPECT_EQ(cap.super, 0);
 	EXPECT_LE(cap.max, ETH_HLEN + a.mtu);
 	EXPECT_GT(rx, 4 * tx);		/* super-segments were built, and cut below the core */
 	EXPECT_EQ(cap.bad_sum, 0);
-	EXPECT_EQ(stat_get(a.ns, "drop_bad_checksum"), 0);
-	EXPECT_EQ(stat_get(b.ns, "drop_bad_gso"), 0);
+	EXPECT_EQ(stat_get(_metadata, a.ns, "drop_bad_checksum"), 0);
+	EXPECT_EQ(stat_get(_metadata, b.ns, "drop_bad_gso"), 0);
 	close(cl);
 	close(acc);
 }
 
 /* SIOCETHTOOL on l: tx checksumming on or off (what `ethtool -K dev tx off` does). */
-static void link_tx_csum(const struct link *l, bool on)
+static void link_tx_csum(struct __test_metadata *_metadata, const struct link *l, bool on)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = on };
 	struct ifreq ifr = { .ifr_data = (void *)&ev };
 
-	ASSERT_EQ(link_ioctl(l, SIOCETHTOOL, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCETHTOOL, &ifr), 0);
 	ev = (struct ethtool_value){ .cmd = ETHTOOL_GTXCSUM };
-	ASSERT_EQ(link_ioctl(l, SIOCETHTOOL, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCETHTOOL, &ifr), 0);
 	ASSERT_EQ(ev.data, on);
 }
 
@@ -421,17 +427,17 @@ static void link_tx_csum(const struct link *l, bool on)
  * A sending veth that cannot checksum: the stack cuts the super-segments up (no GSO without
  * the sum) and our gso_segment sums each piece in software; every frame arrives summed.
  */
-TEST(frames_are_cut_and_summed_in_software_when_the_veth_cannot_checksum)
+TEST_TIMEOUT(frames_are_cut_and_summed_in_software_when_the_veth_cannot_checksum, CASE_S)
 {
 	struct link a = { 0 }, b = { 0 };
 	size_t total = debug_kernel() ? 2 << 20 : 8 << 20;
 	struct capture cap;
 	int cl, acc;
 
-	veth_pair(&a, &b);
-	link_tx_csum(&b, false);
-	acc = connect_pair(&a, &b, SOCK_SEQPACKET, 0, &cl);
-	capture_start(&cap, &a);
+	veth_pair(_metadata, &a, &b);
+	link_tx_csum(_metadata, &b, false);
+	acc = connect_pair(_metadata, &a, &b, SOCK_SEQPACKET, 0, &cl);
+	capture_start(_metadata, &cap, &a);
 	{
 		size_t sizes[64];
 		unsigned int n = debug_kernel() ? 16 : 64;
@@ -441,23 +447,23 @@ TEST(frames_are_cut_and_summed_in_software_when_the_veth_cannot_checksum)
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 			sizes[i] = 1 + (x >> 33) % MAX_RECORD;
 		}
-		record_transfer(acc, cl, sizes, n);
+		record_transfer(_metadata, acc, cl, sizes, n);
 	}
 	close(cl);
 	close(acc);
-	acc = connect_pair(&a, &b, SOCK_STREAM, 0, &cl);
-	stream_transfer(acc, cl, total);
-	capture_stop(&cap, "receiving veth");
+	acc = connect_pair(_metadata, &a, &b, SOCK_STREAM, 0, &cl);
+	stream_transfer(_metadata, acc, cl, total);
+	capture_stop(_metadata, &cap, "receiving veth");
 	EXPECT_GT(cap.frames, 0);
 	EXPECT_EQ(cap.super, 0);
 	EXPECT_EQ(cap.unsummed, 0);
 	EXPECT_EQ(cap.bad_sum, 0);
-	EXPECT_EQ(stat_get(a.ns, "drop_bad_checksum"), 0);
+	EXPECT_EQ(stat_get(_metadata, a.ns, "drop_bad_checksum"), 0);
 	close(cl);
 	close(acc);
 }
 
-TEST(stream_and_records_under_netem_loss_and_reordering_arrive_intact)
+TEST_TIMEOUT(stream_and_records_under_netem_loss_and_reordering_arrive_intact, CASE_S)
 {
 	struct link a = { 0 }, b = { 0 };
 	size_t total = debug_kernel() ? 1 << 20 : 4 << 20;
@@ -466,22 +472,24 @@ TEST(stream_and_records_under_netem_loss_and_reordering_arrive_intact)
 	uint64_t x = 777;
 	int cl, acc;
 
-	veth_pair(&a, &b);
-	ASSERT_EQ(ns_run(a.ns, NS_TC " qdisc add dev %s root netem " NETEM_ARGS, a.name), 0);
-	ASSERT_EQ(ns_run(b.ns, NS_TC " qdisc add dev %s root netem " NETEM_ARGS, b.name), 0);
+	veth_pair(_metadata, &a, &b);
+	ASSERT_EQ(ns_run(_metadata, a.ns, NS_TC " qdisc add dev %s root netem " NETEM_ARGS,
+			 a.name), 0);
+	ASSERT_EQ(ns_run(_metadata, b.ns, NS_TC " qdisc add dev %s root netem " NETEM_ARGS,
+			 b.name), 0);
 	printf("# netem on both veth ends: " NETEM_ARGS "\n");
-	acc = connect_pair(&a, &b, SOCK_STREAM, 0, &cl);
-	stream_transfer(acc, cl, total);
+	acc = connect_pair(_metadata, &a, &b, SOCK_STREAM, 0, &cl);
+	stream_transfer(_metadata, acc, cl, total);
 	close(cl);
 	close(acc);
 	for (unsigned int i = 0; i < n; i++) {
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		sizes[i] = 1 + (x >> 33) % MAX_RECORD;
 	}
-	acc = connect_pair(&a, &b, SOCK_SEQPACKET, 0, &cl);
-	record_transfer(acc, cl, sizes, n);
-	stats_print(a.ns, "receiver");
-	stats_print(b.ns, "sender");
+	acc = connect_pair(_metadata, &a, &b, SOCK_SEQPACKET, 0, &cl);
+	record_transfer(_metadata, acc, cl, sizes, n);
+	stats_print(_metadata, a.ns, "receiver");
+	stats_print(_metadata, b.ns, "sender");
 	close(cl);
 	close(acc);
 }
@@ -498,17 +506,17 @@ TEST(seqpacket_records_spanning_super_segments_keep_their_boundaries)
 	struct capture cap;
 	size_t sizes[] = { MAX_RECORD, 0, 0, 0, 1, 30000, MAX_RECORD - 1, MAX_RECORD, 2, 0 };
 
-	veth_pair(&a, &b);
-	acc = connect_pair(&a, &b, SOCK_SEQPACKET, 4 << 20, &cl);
+	veth_pair(_metadata, &a, &b);
+	acc = connect_pair(_metadata, &a, &b, SOCK_SEQPACKET, 4 << 20, &cl);
 	ASSERT_EQ(getsockopt(cl, SOL_CUSTOM, AF_CUSTOM_MAXSEG, &mss, &len), 0);
 	/* A super-segment's payload (whole MSS pieces under 65536), one less, one more. */
 	sizes[1] = (65536 - 1 - 16 - AFC_WIRE_HLEN) / mss * mss;
 	sizes[2] = sizes[1] - 1;
 	sizes[3] = sizes[1] + 1;
 	sizes[9] = 2 * mss + 1;
-	capture_start(&cap, &a);
-	record_transfer(acc, cl, sizes, ARRAY_SIZE(sizes));
-	capture_stop(&cap, "receiving veth");
+	capture_start(_metadata, &cap, &a);
+	record_transfer(_metadata, acc, cl, sizes, ARRAY_SIZE(sizes));
+	capture_stop(_metadata, &cap, "receiving veth");
 	EXPECT_GT(cap.super, 0);
 	EXPECT_EQ(cap.eor, (long)ARRAY_SIZE(sizes));
 	close(cl);
@@ -536,13 +544,13 @@ TEST(gso_frames_forged_from_a_packet_socket_are_dropped_and_counted)
 	int inj, on = 1, cl, acc, forged = 0;
 	char buf[8];
 
-	veth_pair(&a, &b);
-	acc = connect_pair(&a, &b, SOCK_STREAM, 0, &cl);
-	inj = packet_socket(&b, ethertype());
+	veth_pair(_metadata, &a, &b);
+	acc = connect_pair(_metadata, &a, &b, SOCK_STREAM, 0, &cl);
+	inj = packet_socket(_metadata, &b, ethertype());
 	ASSERT_EQ(setsockopt(inj, SOL_PACKET, PACKET_VNET_HDR, &on, sizeof(on)), 0);
-	bad = stat_get(b.ns, "drop_bad_gso");
-	rx = stat_get(a.ns, "rx_frames");
-	capture_start(&cap, &a);
+	bad = stat_get(_metadata, b.ns, "drop_bad_gso");
+	rx = stat_get(_metadata, a.ns, "rx_frames");
+	capture_start(_metadata, &cap, &a);
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		for (int i = 0; i < 10; i++) {
 			struct virtio_net_hdr *v = (struct virtio_net_hdr *)f;
@@ -573,15 +581,15 @@ TEST(gso_frames_forged_from_a_packet_socket_are_dropped_and_counted)
 		}
 	}
 	EXPECT_EQ(forged, 30);
-	EXPECT_EQ(stat_wait_rise(b.ns, "drop_bad_gso", bad, forged), forged);
+	EXPECT_EQ(stat_wait_rise(_metadata, b.ns, "drop_bad_gso", bad, forged), forged);
 	/* Without GSO, a frame over the MTU does not even leave the packet socket. */
 	on = 0;
 	ASSERT_EQ(setsockopt(inj, SOL_PACKET, PACKET_VNET_HDR, &on, sizeof(on)), 0);
 	EXPECT_ERRNO(send(inj, f + sizeof(struct virtio_net_hdr), ETH_HLEN + a.mtu + 100, 0),
 		     EMSGSIZE);
-	capture_stop(&cap, "receiving veth");
+	capture_stop(_metadata, &cap, "receiving veth");
 	EXPECT_EQ(cap.frames, 0);
-	EXPECT_EQ(stat_get(a.ns, "rx_frames"), rx);
+	EXPECT_EQ(stat_get(_metadata, a.ns, "rx_frames"), rx);
 	/* The real connection carries on. */
 	ASSERT_EQ(send(cl, "ping", 4, 0), 4);
 	ASSERT_EQ(recv(acc, buf, sizeof(buf), 0), 4);
@@ -597,21 +605,23 @@ TEST(gso_frames_forged_from_a_packet_socket_are_dropped_and_counted)
  * A TCP connection over the same veth: *cl in b's namespace, the accepted socket in a's.
  * rcvbuf > 0: the listener's SO_RCVBUFFORCE, as connect_pair (it turns autotuning off).
  */
-static int tcp_pair(struct link *a, struct link *b, int rcvbuf, int *cl)
+static int tcp_pair(struct __test_metadata *_metadata, struct link *a, struct link *b,
+		    int rcvbuf, int *cl)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(PORT) }, to = me;
 	int lfd, acc, one = 1;
 
 	inet_pton(AF_INET, "10.77.0.1", &to.sin_addr);
-	ns_enter(a->ns);
+	ns_enter(_metadata, a->ns);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_GE(lfd, 0);
 	ASSERT_EQ(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
-	if (rcvbuf)
+	if (rcvbuf) {
 		ASSERT_EQ(setsockopt_int(lfd, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf), 0);
+	}
 	ASSERT_EQ(bind(lfd, (struct sockaddr *)&me, sizeof(me)), 0);
 	ASSERT_EQ(listen(lfd, 4), 0);
-	ns_enter(b->ns);
+	ns_enter(_metadata, b->ns);
 	*cl = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_GE(*cl, 0);
 	ASSERT_EQ(connect(*cl, (struct sockaddr *)&to, sizeof(to)), 0);
@@ -622,7 +632,7 @@ static int tcp_pair(struct link *a, struct link *b, int rcvbuf, int *cl)
 }
 
 /* The ms total bytes take from cl to acc in WRITE-byte sends (contents not checked). */
-static long long timed(int acc, int cl, size_t total)
+static long long timed(struct __test_metadata *_metadata, int acc, int cl, size_t total)
 {
 	static unsigned char buf[256 << 10];
 	struct sender s = { .fd = cl, .len = total };
@@ -656,6 +666,8 @@ static int cmp_ll(const void *x, const void *y)
  */
 static int bench(size_t mib, int buf)
 {
+	/* Outside the harness's cases: a failed ASSERT comes back here. */
+	struct __test_metadata md = { .name = "bench", .passed = 1 }, *_metadata = &md;
 	size_t total = mib << 20;
 	long long ms[2][BENCH_RUNS];
 	const char *const name[2] = { "af_custom", "TCP" };
@@ -664,21 +676,24 @@ static int bench(size_t mib, int buf)
 	double med[2];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (setjmp(md.env))
+		return 1;
 	if (buf)
 		snprintf(bufs, sizeof(bufs), "%d KiB buffers", buf >> 10);
-	veth_pair(&a, &b);
-	ASSERT_EQ(ns_run(a.ns, NS_IP " addr add 10.77.0.1/24 dev %s", a.name), 0);
-	ASSERT_EQ(ns_run(b.ns, NS_IP " addr add 10.77.0.2/24 dev %s", b.name), 0);
+	veth_pair(_metadata, &a, &b);
+	ASSERT_EQ(ns_run(_metadata, a.ns, NS_IP " addr add 10.77.0.1/24 dev %s", a.name), 0);
+	ASSERT_EQ(ns_run(_metadata, b.ns, NS_IP " addr add 10.77.0.2/24 dev %s", b.name), 0);
 	printf("bench: %zu MiB from one namespace to another over veth (MTU %d), %d KiB writes, "
 	       "%s\n", mib, a.mtu, WRITE >> 10, bufs);
 	for (int i = 0; i < BENCH_RUNS; i++) {
 		for (int p = 0; p < 2; p++) {
-			int cl, acc = p ? tcp_pair(&a, &b, buf, &cl)
-					: connect_pair(&a, &b, SOCK_STREAM, buf, &cl);
+			int cl, acc = p ? tcp_pair(_metadata, &a, &b, buf, &cl)
+					: connect_pair(_metadata, &a, &b, SOCK_STREAM, buf, &cl);
 
-			if (buf)
+			if (buf) {
 				ASSERT_EQ(setsockopt_int(cl, SOL_SOCKET, SO_SNDBUFFORCE, buf), 0);
-			ms[p][i] = timed(acc, cl, total);
+			}
+			ms[p][i] = timed(_metadata, acc, cl, total);
 			close(cl);
 			close(acc);
 			printf("bench: run %d: %-9s %6lld ms %8.1f MB/s\n", i + 1, name[p], ms[p][i],
@@ -693,7 +708,7 @@ static int bench(size_t mib, int buf)
 		       total / 1000.0 / ms[p][0]);
 	}
 	printf("bench: af_custom/TCP %.2f (medians)\n", med[0] / med[1]);
-	return 0;
+	return !md.passed;
 }
 
 /*
@@ -709,14 +724,22 @@ static void wait_module_idle(void)
 		usleep(20 * 1000);
 }
 
+/*
+ * harness.h's TEST_HARNESS_MAIN, but `bench [MIB [BUF]]` (more than its one AFC_OPERAND) first,
+ * and wait_module_idle() once the cases are done (the harness exit()s; the cases' children
+ * _exit() and do not run it).
+ */
+static void __attribute__((constructor)) __constructor_order_last(void)
+{
+	if (!__constructor_order)
+		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
+}
+
 int main(int argc, char **argv)
 {
-	int rc;
-
 	if (argc > 1 && !strcmp(argv[1], "bench"))
 		return bench(argc > 2 ? strtoul(argv[2], NULL, 0) : 256,
 			     argc > 3 ? (int)strtoul(argv[3], NULL, 0) : 0);
-	rc = afc_run_tests();
-	wait_module_idle();
-	return rc;
+	atexit(wait_module_idle);
+	return afc_harness_run(argc, argv, NULL);
 }

@@ -49,24 +49,24 @@ static inline long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static inline void ns_enter(int ns)
+static inline void ns_enter(struct __test_metadata *_metadata, int ns)
 {
 	ASSERT_EQ(setns(ns, CLONE_NEWNET), 0);
 }
 
 /* Writes value to a sysctl of the current namespace, if the kernel has it. */
-static inline void ns_sysctl(const char *path, const char *value)
+static inline void ns_sysctl(struct __test_metadata *_metadata, const char *path, const char *value)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
-		EXPECT_EQ(write(fd, value, strlen(value)), strlen(value));
+		EXPECT_EQ(write(fd, value, strlen(value)), (ssize_t)strlen(value));
 		close(fd);
 	}
 }
 
 /* A new network namespace; the caller is left in it. */
-static inline int ns_new(void)
+static inline int ns_new(struct __test_metadata *_metadata)
 {
 	int ns;
 
@@ -77,8 +77,8 @@ static inline int ns_new(void)
 	 * No IPv6 autoconfiguration (router solicitations, DAD, MLD) on the links: only the frames
 	 * a case sends cross them.
 	 */
-	ns_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	ns_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	ns_sysctl(_metadata, "/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	ns_sysctl(_metadata, "/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	return ns;
 }
 
@@ -86,8 +86,8 @@ static inline int ns_new(void)
  * Runs the shell command line fmt... in namespace ns and returns its exit status (-1 when it
  * did not exit).  Its output goes to the KTAP stream as diagnostic lines.
  */
-__attribute__((format(printf, 2, 3)))
-static inline int ns_run(int ns, const char *fmt, ...)
+__attribute__((format(printf, 3, 4)))
+static inline int ns_run(struct __test_metadata *_metadata, int ns, const char *fmt, ...)
 {
 	char cmd[512], line[256];
 	int pipefd[2], status;
@@ -111,7 +111,7 @@ static inline int ns_run(int ns, const char *fmt, ...)
 	}
 	close(pipefd[1]);
 	out = fdopen(pipefd[0], "r");
-	ASSERT_TRUE(out);
+	ASSERT_NE(NULL, out);
 	while (fgets(line, sizeof(line), out))
 		printf("# %s: %s%s", cmd, line, strchr(line, '\n') ? "" : "\n");
 	fclose(out);
@@ -120,11 +120,12 @@ static inline int ns_run(int ns, const char *fmt, ...)
 }
 
 /* A device ioctl on link l in its namespace; returns the ioctl's result. */
-static inline int link_ioctl(const struct link *l, unsigned long req, struct ifreq *ifr)
+static inline int link_ioctl(struct __test_metadata *_metadata, const struct link *l,
+			     unsigned long req, struct ifreq *ifr)
 {
 	int fd, ret, err;
 
-	ns_enter(l->ns);
+	ns_enter(_metadata, l->ns);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ASSERT_GE(fd, 0);
 	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", l->name);
@@ -136,43 +137,43 @@ static inline int link_ioctl(const struct link *l, unsigned long req, struct ifr
 }
 
 /* ifconfig up / down: the same dev_change_flags() as `ip link set dev up|down`. */
-static inline void link_set_up(const struct link *l, bool up)
+static inline void link_set_up(struct __test_metadata *_metadata, const struct link *l, bool up)
 {
 	struct ifreq ifr = { 0 };
 
-	ASSERT_EQ(link_ioctl(l, SIOCGIFFLAGS, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCGIFFLAGS, &ifr), 0);
 	if (up)
 		ifr.ifr_flags |= IFF_UP;
 	else
 		ifr.ifr_flags &= ~IFF_UP;
-	ASSERT_EQ(link_ioctl(l, SIOCSIFFLAGS, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCSIFFLAGS, &ifr), 0);
 }
 
-static inline void link_set_mtu(struct link *l, int mtu)
+static inline void link_set_mtu(struct __test_metadata *_metadata, struct link *l, int mtu)
 {
 	struct ifreq ifr = { .ifr_mtu = mtu };
 
-	ASSERT_EQ(link_ioctl(l, SIOCSIFMTU, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCSIFMTU, &ifr), 0);
 	l->mtu = mtu;
 }
 
 /* Does a device of that name exist in l's namespace? */
-static inline bool link_exists(const struct link *l)
+static inline bool link_exists(struct __test_metadata *_metadata, const struct link *l)
 {
 	struct ifreq ifr = { 0 };
 
-	return link_ioctl(l, SIOCGIFINDEX, &ifr) == 0;
+	return link_ioctl(_metadata, l, SIOCGIFINDEX, &ifr) == 0;
 }
 
-static inline void link_info(struct link *l)
+static inline void link_info(struct __test_metadata *_metadata, struct link *l)
 {
 	struct ifreq ifr = { 0 };
 
-	ASSERT_EQ(link_ioctl(l, SIOCGIFINDEX, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCGIFINDEX, &ifr), 0);
 	l->ifindex = ifr.ifr_ifindex;
-	ASSERT_EQ(link_ioctl(l, SIOCGIFHWADDR, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCGIFHWADDR, &ifr), 0);
 	memcpy(l->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	ASSERT_EQ(link_ioctl(l, SIOCGIFMTU, &ifr), 0);
+	ASSERT_EQ(link_ioctl(_metadata, l, SIOCGIFMTU, &ifr), 0);
 	l->mtu = ifr.ifr_mtu;
 }
 
@@ -180,7 +181,8 @@ static inline void link_info(struct link *l)
  * A raw AF_PACKET socket on link l: it sends whole Ethernet frames out of l with send() and
  * receives l's incoming frames of EtherType proto (none when proto is 0).
  */
-static inline int packet_socket(const struct link *l, unsigned short proto)
+static inline int packet_socket(struct __test_metadata *_metadata, const struct link *l,
+				unsigned short proto)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -189,7 +191,7 @@ static inline int packet_socket(const struct link *l, unsigned short proto)
 	};
 	int fd;
 
-	ns_enter(l->ns);
+	ns_enter(_metadata, l->ns);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
@@ -213,10 +215,12 @@ static inline size_t eth_header(unsigned char *f, const struct link *from, const
  * asynchronously (linkwatch) after the link comes up, and until then frames are dropped; the
  * probes use their own EtherType, which af_custom never sees.
  */
-static inline void link_wait_ready(const struct link *from, const struct link *to)
+static inline void link_wait_ready(struct __test_metadata *_metadata, const struct link *from,
+				   const struct link *to)
 {
 	unsigned char frame[ETH_ZLEN] = { 0 };
-	int tx = packet_socket(from, 0), rx = packet_socket(to, NS_PROBE_ETHERTYPE);
+	int tx = packet_socket(_metadata, from, 0);
+	int rx = packet_socket(_metadata, to, NS_PROBE_ETHERTYPE);
 	long long deadline = now_ms() + 10000;
 	struct pollfd p = { .fd = rx, .events = POLLIN };
 
@@ -227,7 +231,7 @@ static inline void link_wait_ready(const struct link *from, const struct link *t
 
 		if (n < 0 && errno == ENOBUFS)
 			n = sizeof(frame);
-		ASSERT_EQ(n, sizeof(frame));
+		ASSERT_EQ(n, (ssize_t)sizeof(frame));
 		if (poll(&p, 1, 20) == 1)
 			break;
 	} while (now_ms() < deadline);
@@ -241,24 +245,25 @@ static inline void link_wait_ready(const struct link *from, const struct link *t
  * namespaces may be the same), brings both ends up, fills in their ifindex, MAC and MTU, and
  * returns once frames cross in both directions.
  */
-static inline void veth_add(struct link *a, struct link *b)
+static inline void veth_add(struct __test_metadata *_metadata, struct link *a, struct link *b)
 {
-	ASSERT_EQ(ns_run(a->ns, NS_IP " link add %s type veth peer name %s netns /proc/%d/fd/%d",
+	ASSERT_EQ(ns_run(_metadata, a->ns,
+			 NS_IP " link add %s type veth peer name %s netns /proc/%d/fd/%d",
 			 a->name, b->name, (int)getpid(), b->ns), 0);
-	link_set_up(a, true);
-	link_set_up(b, true);
-	link_info(a);
-	link_info(b);
-	link_wait_ready(a, b);
-	link_wait_ready(b, a);
+	link_set_up(_metadata, a, true);
+	link_set_up(_metadata, b, true);
+	link_info(_metadata, a);
+	link_info(_metadata, b);
+	link_wait_ready(_metadata, a, b);
+	link_wait_ready(_metadata, b, a);
 }
 
 /* Two new namespaces joined by a veth pair: a is veth0 in the first, b veth1 in the second. */
-static inline void veth_pair(struct link *a, struct link *b)
+static inline void veth_pair(struct __test_metadata *_metadata, struct link *a, struct link *b)
 {
-	*a = (struct link){ .ns = ns_new(), .name = "veth0" };
-	*b = (struct link){ .ns = ns_new(), .name = "veth1" };
-	veth_add(a, b);
+	*a = (struct link){ .ns = ns_new(_metadata), .name = "veth0" };
+	*b = (struct link){ .ns = ns_new(_metadata), .name = "veth1" };
+	veth_add(_metadata, a, b);
 }
 
 #endif

@@ -46,8 +46,9 @@ TEST(other_types_are_esocktnosupport)
 {
 	static const int bad[] = { SOCK_RAW, SOCK_RDM, SOCK_DCCP, SOCK_PACKET, 7, 9 };
 
-	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_ERRNO(socket(afc_family(), bad[i], 0), ESOCKTNOSUPPORT);
+	}
 }
 
 TEST(nonzero_protocol_is_eprotonosupport)
@@ -55,8 +56,9 @@ TEST(nonzero_protocol_is_eprotonosupport)
 	static const int protos[] = { 1, 6, 17, 255, 0x88b5 };
 
 	for (unsigned int i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		for (unsigned int j = 0; j < sizeof(types) / sizeof(types[0]); j++)
+		for (unsigned int j = 0; j < sizeof(types) / sizeof(types[0]); j++) {
 			EXPECT_ERRNO(socket(afc_family(), types[j], protos[i]), EPROTONOSUPPORT);
+		}
 }
 
 TEST(nonblock_and_cloexec_flags_apply)
@@ -86,7 +88,7 @@ TEST(close_returns_every_module_reference)
 	EXPECT_EQ(afc_module_refcnt(), before);
 }
 
-TEST(create_close_cycles)
+TEST_TIMEOUT(create_close_cycles, 60)
 {
 	long before = afc_module_refcnt();
 
@@ -105,4 +107,4 @@ TEST(parameters_are_visible_in_sysfs)
 	EXPECT_EQ(afc_param("ethertype"), AF_CUSTOM_ETHERTYPE);
 }
 
-AFC_MAIN
+TEST_HARNESS_MAIN

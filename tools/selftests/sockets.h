@@ -7,7 +7,10 @@
 #define AFC_SOCKETS_H
 
 #include <linux/af_custom.h>
+#include <linux/sockios.h>
 #include "../lib/afc.h"
+#include "../lib/addr.h"
+#include "../lib/proc.h"
 #include "netns.h"
 
 #define SA(p)		((struct sockaddr *)(p))
@@ -23,15 +26,7 @@ static const unsigned char broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0
 static inline struct sockaddr_custom scu(unsigned short port, int ifindex,
 					 const unsigned char *mac)
 {
-	struct sockaddr_custom a = {
-		.scu_family = afc_family(),
-		.scu_port = htons(port),
-		.scu_ifindex = ifindex,
-	};
-
-	if (mac)
-		memcpy(a.scu_addr, mac, ETH_ALEN);
-	return a;
+	return afc_scu(ifindex, mac, port);
 }
 
 /* The address that reaches `port` of the far end `to` of link `out`, sent out of `out`. */
@@ -42,12 +37,12 @@ static inline struct sockaddr_custom peer_of(const struct link *out, const struc
 }
 
 /* A datagram socket in namespace ns, with the default receive timeout. */
-static inline int dgram_socket(int ns)
+static inline int dgram_socket(struct __test_metadata *_metadata, int ns)
 {
 	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
 	int fd;
 
-	ns_enter(ns);
+	ns_enter(_metadata, ns);
 	fd = socket(afc_family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
@@ -62,9 +57,10 @@ static inline int bind_to(int fd, unsigned short port, int ifindex)
 }
 
 /* A socket in ns bound to port on ifindex (bind must succeed). */
-static inline int bound_socket(int ns, unsigned short port, int ifindex)
+static inline int bound_socket(struct __test_metadata *_metadata, int ns, unsigned short port,
+			       int ifindex)
 {
-	int fd = dgram_socket(ns);
+	int fd = dgram_socket(_metadata, ns);
 
 	ASSERT_EQ(bind_to(fd, port, ifindex), 0);
 	return fd;
@@ -76,7 +72,7 @@ static inline ssize_t send_to(int fd, const void *buf, size_t len, int flags,
 	return sendto(fd, buf, len, flags, SA(dst), sizeof(*dst));
 }
 
-static inline int sockopt_int(int fd, int opt)
+static inline int sockopt_int(struct __test_metadata *_metadata, int fd, int opt)
 {
 	int v = -1;
 	socklen_t len = sizeof(v);
@@ -86,44 +82,36 @@ static inline int sockopt_int(int fd, int opt)
 }
 
 /* Counter `name` of namespace ns (the caller enters it); -1 when the file has no such line. */
-static inline long long stat_find(int ns, const char *name)
+static inline long long stat_find(struct __test_metadata *_metadata, int ns, const char *name)
 {
-	char key[64];
-	long long v, found = -1;
-	FILE *f;
-
-	ns_enter(ns);
-	f = fopen("/proc/thread-self/net/af_custom_stat", "r");
-	ASSERT_TRUE(f);
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
+	ns_enter(_metadata, ns);
+	ASSERT_EQ(access(AFC_PROC_STAT, R_OK), 0);
+	return afc_stat_find(AFC_PROC_STAT, name);
 }
 
 /* Counter `name`, which must exist. */
-static inline long long stat_get(int ns, const char *name)
+static inline long long stat_get(struct __test_metadata *_metadata, int ns, const char *name)
 {
-	long long v = stat_find(ns, name);
+	long long v = stat_find(_metadata, ns, name);
 
-	if (v < 0)
-		AFC_FAIL(1, "/proc/net/af_custom_stat has no %s", name);
+	ASSERT_GE(v, 0) TH_LOG("/proc/net/af_custom_stat has no %s", name);
 	return v;
 }
 
 /* Waits up to 10 s until counter `name` has risen from `base` by `want`; returns the rise. */
-static inline long long stat_wait_rise(int ns, const char *name, long long base, long long want)
+static inline long long stat_wait_rise(struct __test_metadata *_metadata, int ns, const char *name,
+				       long long base, long long want)
 {
 	long long deadline = now_ms() + 10000, v;
 
-	while ((v = stat_get(ns, name)) - base < want && now_ms() < deadline)
+	while ((v = stat_get(_metadata, ns, name)) - base < want && now_ms() < deadline)
 		usleep(2000);
 	return v - base;
 }
 
 /* poll() one fd for at most timeout_ms; returns its revents. */
-static inline short poll_events(int fd, short events, int timeout_ms)
+static inline short poll_events(struct __test_metadata *_metadata, int fd, short events,
+				int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 
@@ -148,6 +136,39 @@ static inline void fill(unsigned char *buf, unsigned int seq, size_t len)
 static inline int setsockopt_int(int fd, int level, int opt, int v)
 {
 	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* Reads until len bytes have arrived, EOF or an error: the count (short at EOF), or -1. */
+static inline ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
+
+		if (n <= 0)
+			return n < 0 ? n : (ssize_t)got;
+		got += n;
+	}
+	return got;
+}
+
+/* Bytes queued to read on fd (SIOCINQ). */
+static inline int siocinq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(ioctl(fd, SIOCINQ, &v), 0);
+	return v;
+}
+
+/* Bytes sent on fd and not acknowledged yet (SIOCOUTQ). */
+static inline int siocoutq(struct __test_metadata *_metadata, int fd)
+{
+	int v = -1;
+
+	ASSERT_EQ(ioctl(fd, SIOCOUTQ, &v), 0);
+	return v;
 }
 
 #endif
