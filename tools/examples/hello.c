@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Broadcast "hello" to port 7000 on interface argv[1]; `afc recv IFACE 7000` prints it. */
+/* Broadcast "hello" to port 7000 on interface argv[1]; `afc recv -i IFACE 7000` prints it. */
 #include <stdio.h>
 #include <arpa/inet.h>
 #include <net/if.h>
