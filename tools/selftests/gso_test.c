@@ -53,18 +53,6 @@ static unsigned short ethertype(void)
 
 /* ---- connections ---- */
 
-static int conn_socket(struct __test_metadata *_metadata, int ns, int type)
-{
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
-	int fd;
-
-	ns_enter(_metadata, ns);
-	fd = socket(afc_family(), type | SOCK_CLOEXEC, 0);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
 
 /*
  * *cl in b's namespace connected to a listener in a's (closed once it accepted, on a port not
@@ -77,14 +65,14 @@ static int connect_pair(struct __test_metadata *_metadata, struct link *a, struc
 {
 	static unsigned short port = PORT;	/* a new one each time: none is in TIME_WAIT */
 	struct sockaddr_custom me = scu(port, 0, NULL), to = scu(port, b->ifindex, a->mac);
-	int lfd = conn_socket(_metadata, a->ns, type), acc;
+	int lfd = conn_socket(_metadata, a->ns, type, TIMEOUT_S), acc;
 
 	if (rcvbuf) {
 		ASSERT_EQ(setsockopt_int(lfd, SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf), 0);
 	}
 	ASSERT_EQ(bind(lfd, SA(&me), sizeof(me)), 0);
 	ASSERT_EQ(listen(lfd, 4), 0);
-	*cl = conn_socket(_metadata, b->ns, type);
+	*cl = conn_socket(_metadata, b->ns, type, TIMEOUT_S);
 	ASSERT_EQ(connect(*cl, SA(&to), sizeof(to)), 0);
 	acc = accept(lfd, NULL, NULL);
 	ASSERT_GE(acc, 0);

@@ -81,6 +81,20 @@ static inline int sockopt_int(struct __test_metadata *_metadata, int fd, int opt
 	return v;
 }
 
+/* A STREAM or SEQPACKET socket in namespace ns whose sends and receives time out after secs. */
+static inline int conn_socket(struct __test_metadata *_metadata, int ns, int type, int secs)
+{
+	struct timeval tv = { .tv_sec = secs };
+	int fd;
+
+	ns_enter(_metadata, ns);
+	fd = socket(afc_family(), type | SOCK_CLOEXEC, 0);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
 /* Counter `name` of namespace ns (the caller enters it); -1 when the file has no such line. */
 static inline long long stat_find(struct __test_metadata *_metadata, int ns, const char *name)
 {

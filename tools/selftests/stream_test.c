@@ -67,25 +67,12 @@ FIXTURE_TEARDOWN(pair)
 
 /* ---- addresses and sockets ---- */
 
-/* A STREAM or SEQPACKET socket in namespace ns, with 20 s send and receive timeouts. */
-static int conn_socket(struct __test_metadata *_metadata, int ns, int type)
-{
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
-	int fd;
-
-	ns_enter(_metadata, ns);
-	fd = socket(afc_family(), type | SOCK_CLOEXEC, 0);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	ASSERT_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
-	return fd;
-}
 
 static int listener(struct __test_metadata *_metadata, int ns, int type, unsigned short port,
 		    int backlog)
 {
 	struct sockaddr_custom a = scu(port, 0, NULL);
-	int fd = conn_socket(_metadata, ns, type);
+	int fd = conn_socket(_metadata, ns, type, TIMEOUT_S);
 
 	ASSERT_EQ(bind(fd, SA(&a), sizeof(a)), 0);
 	ASSERT_EQ(listen(fd, backlog), 0);
@@ -109,7 +96,7 @@ static int connect_pair_at(struct __test_metadata *_metadata, struct link *a, st
 	int acc;
 
 	*lfd = listener(_metadata, a->ns, type, port, 8);
-	*cl = conn_socket(_metadata, b->ns, type);
+	*cl = conn_socket(_metadata, b->ns, type, TIMEOUT_S);
 	ASSERT_EQ(connect(*cl, SA(&to), sizeof(to)), 0);
 	acc = accept(*lfd, NULL, NULL);
 	ASSERT_GE(acc, 0);
@@ -701,7 +688,7 @@ TEST_F_TIMEOUT(pair, two_hundred_concurrent_connections_each_echo_their_own_data
 	t0 = now_ms();
 	/* Every client connects at once (non-blocking), then the listener accepts them all. */
 	for (unsigned int k = 0; k < nconn; k++) {
-		cli[k].fd = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+		cli[k].fd = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 		set_nonblock(_metadata, cli[k].fd, true);
 		ASSERT_ERRNO(connect(cli[k].fd, SA(&to), sizeof(to)), EINPROGRESS);
 	}
@@ -951,11 +938,11 @@ TEST_F(pair, full_accept_queue_drops_and_counts_requests_until_accept_makes_room
 	to = server_addr(&self->a, &self->b);
 	over0 = stat_get(_metadata, self->a.ns, "acceptq_overflow");
 	for (int i = 0; i < 2; i++) {
-		c[i] = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+		c[i] = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 		ASSERT_EQ(connect(c[i], SA(&to), sizeof(to)), 0);
 	}
 	/* A third request finds the queue full of established children: dropped and counted. */
-	c[2] = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	c[2] = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	set_nonblock(_metadata, c[2], true);
 	ASSERT_ERRNO(connect(c[2], SA(&to), sizeof(to)), EINPROGRESS);
 	EXPECT_EQ(stat_wait_rise(_metadata, self->a.ns, "acceptq_overflow", over0, 1), 1);
@@ -1019,7 +1006,7 @@ TEST_F(pair, forged_syn_flood_leaves_the_listener_usable)
 	EXPECT_GE(stat_wait_rise(_metadata, self->a.ns, "acceptq_overflow", ovf0, 400), 400);
 	/* A real client still gets in (a half-open child older than 1 s makes room). */
 	t0 = now_ms();
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	ASSERT_EQ(connect(cl, SA(&to), sizeof(to)), 0);
 	acc = accept(lfd, NULL, NULL);
 	ASSERT_GE(acc, 0);
@@ -1042,7 +1029,7 @@ TEST_F(pair, connect_to_a_port_nobody_listens_on_is_econnrefused)
 	refused0 = stat_get(_metadata, self->b.ns, "conn_refused");
 	rst0 = stat_get(_metadata, self->a.ns, "resets_sent");
 	to = scu(PORT_L + 1, self->b.ifindex, self->a.mac);
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), ECONNREFUSED);
 	EXPECT_EQ(stat_get(_metadata, self->b.ns, "conn_refused") - refused0, 1);
 	EXPECT_GE(stat_get(_metadata, self->a.ns, "resets_sent") - rst0, 1);
@@ -1059,7 +1046,7 @@ TEST_F(pair, connect_times_out_with_etimedout_when_the_peers_link_goes_down)
 
 	lfd = listener(_metadata, self->a.ns, SOCK_STREAM, PORT_L, 8);
 	to = server_addr(&self->a, &self->b);
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	ASSERT_EQ(getsockopt(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, &v, &len), 0);
 	EXPECT_EQ(v, 6);					/* the default */
 	EXPECT_ERRNO(setsockopt_int(cl, SOL_CUSTOM, AF_CUSTOM_SYNCNT, 0), EINVAL);
@@ -1084,7 +1071,7 @@ TEST_F(pair, connect_errors_enodev_enetdown_eisconn_and_autobind)
 	int lfd, cl, acc;
 
 	lfd = listener(_metadata, self->a.ns, SOCK_STREAM, PORT_L, 8);
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	/* No interface named by an unbound socket, or one that does not exist. */
 	nodev = scu(PORT_L, 0, self->a.mac);
 	EXPECT_ERRNO(connect(cl, SA(&nodev), sizeof(nodev)), ENODEV);
@@ -1122,7 +1109,7 @@ TEST_F(pair, nonblocking_connect_is_einprogress_then_pollout_and_so_error)
 
 	lfd = listener(_metadata, self->a.ns, SOCK_STREAM, PORT_L, 8);
 	to = server_addr(&self->a, &self->b);
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	set_nonblock(_metadata, cl, true);
 	ASSERT_ERRNO(connect(cl, SA(&to), sizeof(to)), EINPROGRESS);
 	r = poll_wait(_metadata, cl, POLLOUT, WAIT_MS);
@@ -1138,7 +1125,7 @@ TEST_F(pair, nonblocking_connect_is_einprogress_then_pollout_and_so_error)
 
 	/* To a closed port: POLLERR (and POLLOUT), SO_ERROR ECONNREFUSED, read once. */
 	closed = scu(PORT_L + 1, self->b.ifindex, self->a.mac);
-	cl2 = conn_socket(_metadata, self->b.ns, SOCK_SEQPACKET);
+	cl2 = conn_socket(_metadata, self->b.ns, SOCK_SEQPACKET, TIMEOUT_S);
 	set_nonblock(_metadata, cl2, true);
 	ASSERT_ERRNO(connect(cl2, SA(&closed), sizeof(closed)), EINPROGRESS);
 	r = poll_wait(_metadata, cl2, POLLOUT, WAIT_MS);
@@ -1155,7 +1142,7 @@ TEST_F(pair, nonblocking_connect_in_progress_is_ealready)
 	/* The peer's link down: the request stays in progress. */
 	link_set_up(_metadata, &self->a, false);
 	to = server_addr(&self->a, &self->b);
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	set_nonblock(_metadata, cl, true);
 	ASSERT_ERRNO(connect(cl, SA(&to), sizeof(to)), EINPROGRESS);
 	EXPECT_ERRNO(connect(cl, SA(&to), sizeof(to)), EALREADY);
@@ -1182,7 +1169,7 @@ TEST_F(pair, listen_on_dgram_is_eopnotsupp_and_listen_again_changes_the_backlog)
 	EXPECT_TRUE(proc_find(_metadata, self->a.ns, PORT_L, 0, "LISTEN", &ps));
 	EXPECT_EQ(strcmp(ps.type, "SEQPACKET"), 0);
 	/* An unbound socket binds a port to listen on. */
-	fd = conn_socket(_metadata, self->a.ns, SOCK_STREAM);
+	fd = conn_socket(_metadata, self->a.ns, SOCK_STREAM, TIMEOUT_S);
 	EXPECT_EQ(listen(fd, 1), 0);
 	EXPECT_NE(sock_name(_metadata, fd).scu_port, 0);
 }
@@ -1209,7 +1196,7 @@ TEST_F(pair, accept_nonblocking_eagain_rcvtimeo_accept4_flags_and_peer_address)
 	EXPECT_EQ(poll_events(_metadata, lfd, POLLIN, 0), 0);
 
 	to = server_addr(&self->a, &self->b);
-	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	cl = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	ASSERT_EQ(connect(cl, SA(&to), sizeof(to)), 0);
 	EXPECT_TRUE(poll_wait(_metadata, lfd, POLLIN, WAIT_MS) & POLLIN);
 	len = sizeof(pa);
@@ -1248,7 +1235,7 @@ TEST_F(pair, closing_a_listener_resets_its_queued_children)
 	to = server_addr(&self->a, &self->b);
 	reset0 = stat_get(_metadata, self->b.ns, "conn_reset");
 	for (int i = 0; i < 2; i++) {
-		cl[i] = conn_socket(_metadata, self->b.ns, SOCK_SEQPACKET);
+		cl[i] = conn_socket(_metadata, self->b.ns, SOCK_SEQPACKET, TIMEOUT_S);
 		ASSERT_EQ(connect(cl[i], SA(&to), sizeof(to)), 0);
 	}
 	EXPECT_TRUE(poll_wait(_metadata, lfd, POLLIN, WAIT_MS) & POLLIN);
@@ -1267,7 +1254,7 @@ TEST_F(pair, unconnected_socket_calls_are_enotconn_einval_and_msg_oob_eopnotsupp
 	int fd, cl, lfd, acc;
 	char c;
 
-	fd = conn_socket(_metadata, self->b.ns, SOCK_STREAM);
+	fd = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S);
 	EXPECT_ERRNO(send(fd, "x", 1, MSG_NOSIGNAL), ENOTCONN);
 	EXPECT_ERRNO(recv(fd, &c, 1, 0), ENOTCONN);
 	EXPECT_ERRNO(shutdown(fd, SHUT_RDWR), ENOTCONN);
@@ -1347,7 +1334,7 @@ TEST_F(pair, accept_interrupted_by_a_signal_is_eintr_and_the_next_accept_gets_th
 		int acc;
 
 		k = (struct kicker){ .target = pthread_self(), .delay_ms = 20 + i * 5,
-				     .fd = conn_socket(_metadata, self->b.ns, SOCK_STREAM),
+				     .fd = conn_socket(_metadata, self->b.ns, SOCK_STREAM, TIMEOUT_S),
 				     .to = server_addr(&self->a, &self->b), .signal_first = i & 1 };
 		ASSERT_EQ(pthread_create(&t, NULL, kick, &k), 0);
 		acc = accept(lfd, NULL, NULL);
@@ -2166,7 +2153,7 @@ TEST_F(pair, proc_net_af_custom_shows_types_and_states_listen_established_time_w
 
 	/* SEQPACKET. */
 	lfd2 = listener(_metadata, self->a.ns, SOCK_SEQPACKET, PORT_L + 1, 4);
-	cl2 = conn_socket(_metadata, self->b.ns, SOCK_SEQPACKET);
+	cl2 = conn_socket(_metadata, self->b.ns, SOCK_SEQPACKET, TIMEOUT_S);
 	struct sockaddr_custom to = scu(PORT_L + 1, self->b.ifindex, self->a.mac);
 	ASSERT_EQ(connect(cl2, SA(&to), sizeof(to)), 0);
 	acc2 = accept(lfd2, NULL, NULL);
