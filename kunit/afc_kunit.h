@@ -287,6 +287,16 @@ static inline void afc_kunit_rx(struct kunit *test, unsigned short sport, unsign
 		afc_rx(afc_kunit_frame(test, sport, dport, len, (u8)i, PACKET_HOST));
 }
 
+/*
+ * Live core objects (afc_sock_live) once every sock freed so far is gone: a sock's memory goes
+ * one RCU grace period after its last reference (SOCK_RCU_FREE), so the pending frees run first.
+ */
+static inline long afc_kunit_live(void)
+{
+	rcu_barrier();
+	return afc_sock_live();
+}
+
 /* A namespace counter of init_net: an enum afc_stat, or AFC_STAT_DROPS + an enum afc_drop. */
 static inline unsigned long afc_kunit_drops(enum afc_drop why)
 {

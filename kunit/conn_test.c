@@ -395,14 +395,14 @@ static void orderly_close_goes_through_fin_wait_and_time_wait(struct kunit *test
 static void allocation_failure_on_a_request_leaves_no_child(struct kunit *test)
 {
 	struct socket *l = listening(test, 4);
-	long live = afc_sock_live();
+	long live = afc_kunit_live();
 
 	afc_fail_allocs(1);
 	rx_seg(test, seg(AFC_WIRE_SYN, PEER_ISS, 0, 65536), 0, 0);
 	afc_fail_allocs(0);
 	expect_nothing_sent(test);
 	KUNIT_EXPECT_EQ(test, info_of(l).children, 0);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 	/* The peer's retransmitted SYN gets through. */
 	rx_seg(test, seg(AFC_WIRE_SYN, PEER_ISS, 0, 65536), 0, 0);
 	expect_sent(test, AFC_WIRE_SYN | AFC_WIRE_ACK);

@@ -68,36 +68,36 @@ static int create(int type, struct socket **sock)
 
 static void lifetime_create_release_each_type(struct kunit *test)
 {
-	long live = afc_sock_live();
+	long live = afc_kunit_live();
 	struct socket *sock;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(supported_types); i++) {
 		KUNIT_ASSERT_EQ(test, create(supported_types[i], &sock), 0);
-		KUNIT_EXPECT_EQ(test, afc_sock_live(), live + 1);
+		KUNIT_EXPECT_EQ(test, afc_kunit_live(), live + 1);
 		KUNIT_EXPECT_EQ(test, (int)sock->sk->sk_type, supported_types[i]);
 		KUNIT_EXPECT_EQ(test, (int)sock->sk->sk_family, afc_family());
 		KUNIT_EXPECT_EQ(test, (int)sock->sk->sk_protocol, 0);
 		sock_release(sock);
-		KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+		KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 	}
 }
 
 static void lifetime_rejected_create_allocates_nothing(struct kunit *test)
 {
-	long live = afc_sock_live();
+	long live = afc_kunit_live();
 	struct socket *sock;
 
 	KUNIT_EXPECT_EQ(test, create(SOCK_RAW, &sock), -ESOCKTNOSUPPORT);
 	KUNIT_EXPECT_EQ(test, sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 1, &sock),
 			-EPROTONOSUPPORT);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 }
 
 /* The core object lives as long as the struct sock, not as long as the file. */
 static void lifetime_object_outlives_file_while_referenced(struct kunit *test)
 {
-	long live = afc_sock_live();
+	long live = afc_kunit_live();
 	struct socket *sock;
 	struct sock *sk;
 
@@ -105,26 +105,26 @@ static void lifetime_object_outlives_file_while_referenced(struct kunit *test)
 	sk = sock->sk;
 	sock_hold(sk);
 	sock_release(sock);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live + 1);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live + 1);
 	KUNIT_EXPECT_TRUE(test, sock_flag(sk, SOCK_DEAD));
 	sock_put(sk);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 }
 
 static void lifetime_allocation_failure_is_enomem(struct kunit *test)
 {
-	long live = afc_sock_live();
+	long live = afc_kunit_live();
 	struct socket *sock;
 
 	afc_fail_allocs(2);
 	KUNIT_EXPECT_EQ(test, create(SOCK_STREAM, &sock), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, create(SOCK_SEQPACKET, &sock), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 	/* Exactly two failed: the next one succeeds. */
 	KUNIT_ASSERT_EQ(test, create(SOCK_DGRAM, &sock), 0);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live + 1);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live + 1);
 	sock_release(sock);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 	afc_fail_allocs(0);
 }
 
@@ -132,7 +132,7 @@ static void lifetime_allocation_failure_is_enomem(struct kunit *test)
 
 static void lifetime_many_sockets(struct kunit *test)
 {
-	long live = afc_sock_live();
+	long live = afc_kunit_live();
 	struct socket **socks;
 	int i;
 
@@ -140,10 +140,10 @@ static void lifetime_many_sockets(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, socks);
 	for (i = 0; i < MANY; i++)
 		KUNIT_ASSERT_EQ(test, create(supported_types[i % 3], &socks[i]), 0);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live + MANY);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live + MANY);
 	for (i = 0; i < MANY; i++)
 		sock_release(socks[i]);
-	KUNIT_EXPECT_EQ(test, afc_sock_live(), live);
+	KUNIT_EXPECT_EQ(test, afc_kunit_live(), live);
 }
 
 static void lifetime_exit(struct kunit *test)

@@ -199,6 +199,8 @@ void afk_offload_remove(void);
 struct afc_net *afk_net_core(const struct net *net);
 void afk_net_lock(const struct net *net);		/* the namespace's socket table lock */
 void afk_net_unlock(const struct net *net);
+void afk_rcu_read_lock(void);
+void afk_rcu_read_unlock(void);
 void afk_seq_printf(struct seq_file *m, const char *fmt, ...)
 	__attribute__((__format__(__printf__, 2, 3)));
 
@@ -266,6 +268,7 @@ unsigned long long afk_now_ms(void);
 struct sock *afk_sk_child(struct sock *parent, struct afc_sock *core);	/* softirq */
 void afk_sk_orphan(struct sock *sk);	/* no file any more (sock_orphan) */
 void afk_sk_hold(struct sock *sk);
+int afk_sk_hold_live(struct sock *sk);	/* a reference unless the count is zero (RCU lookups) */
 void afk_sk_put(struct sock *sk);
 int afk_sk_dead(const struct sock *sk);
 int afk_somaxconn(const struct sock *sk);

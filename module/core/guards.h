@@ -20,6 +20,15 @@ private:
 	const struct net *net_;
 };
 
+// An RCU read-side section (rcu_read_lock).
+class RcuRead {
+public:
+	RcuRead() { afk_rcu_read_lock(); }
+	~RcuRead() { afk_rcu_read_unlock(); }
+	RcuRead(const RcuRead &) = delete;
+	RcuRead &operator=(const RcuRead &) = delete;
+};
+
 // A socket's sk_lock.slock (spin_lock_bh): guards ownership and the back_log.
 class SlockGuard {
 public:

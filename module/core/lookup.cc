@@ -18,6 +18,16 @@
 // on its interface, on any interface; connected to any source on its interface, on any; bound
 // to its interface; bound to any.  Broadcast and multicast frames go to every socket of those
 // groups.
+//
+// Unicast lookups run under RCU alone, as UDP's: the chains are RcuChains (module/core/rcu_list.h,
+// a walk that ends in another chain starts over), sockets are freed a grace period after their
+// last reference (SOCK_RCU_FREE), and a socket's key is read between two reads of its `rx_seq`:
+// odd while the socket is out of the tables (rx_unhash makes it odd before the socket leaves,
+// rx_hash even after its key is final and before it is published), so a key read while it
+// changes, or a group head that is leaving, makes the lookup start over.  The socket found is
+// returned with a reference taken only if its count is not already zero.  Fan-out walks the
+// groups' member lists, which only the namespace lock guards.
+#include "guards.h"
 #include "netns.h"
 #include "rx.h"
 
@@ -76,20 +86,29 @@ bool key_equal(const Socket *s, const Key &k)
 	return !k.mac || (o.peer_port == k.peer_port && same_mac(o.mac, k.mac));
 }
 
-List<Socket> &chain(Net *n, const Key &k)
+RcuChain<Socket> &chain(Net *n, const Key &k)
 {
 	unsigned int h = key_hash(n, k) % Net::kRxBuckets;
 
 	return k.mac ? n->conn[h] : n->bound[h];
 }
 
-// The head of the group with key @k, or nullptr.
+// The head of the group with key @k, or nullptr: under RCU or the namespace lock.
 Socket *group(Net *n, const Key &k)
 {
-	for (Socket *s : chain(n, k))
-		if (key_equal(s, k))
-			return s;
-	return nullptr;
+	using Match = RcuChain<Socket>::Match;
+
+	return chain(n, k).find([&k](const Socket *s) {
+		unsigned int seq = s->rx_seq.load();
+
+		if (seq & 1)
+			return Match::Restart;		// leaving: its place has another by now
+		bool equal = key_equal(s, k);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);	// the key read before seq again
+		if (s->rx_seq.load() != seq)
+			return Match::Restart;		// the key changed while it was read
+		return equal ? Match::Yes : Match::No;
+	});
 }
 
 // The groups a frame for @dport may go to, most specific first.  A unicast lookup stops at the
@@ -120,32 +139,40 @@ struct Groups {
 
 } // namespace
 
+// The key is final: even before the socket can be found (the atomic's release orders the key's
+// stores before it, the chain's publication orders it before the link).
 void rx_hash(Socket *s)
 {
 	Net *n = net_of(s->net);
 	Key k = key_of(s);
 
+	if (AFC_WARN_ON_ONCE(!(s->rx_seq.load() & 1)))
+		return;		// hashed already
+	s->rx_seq.add(1);
 	if (Socket *head = group(n, k))
 		head->group.push_back(s->in_group);	// joins as the youngest
 	else
-		chain(n, k).push_back(s->by_rx);	// heads a group of its own
+		chain(n, k).push_front(s->by_rx);	// heads a group of its own
 }
 
+// Odd before the socket leaves (the atomic's acquire keeps later stores to the key after it).
 void rx_unhash(Socket *s)
 {
 	if (s->by_rx.linked()) {
+		s->rx_seq.add(1);
 		// The head leaves: the next oldest takes its place in the chain.
 		if (Socket *next = s->group.front()) {
 			next->in_group.unlink();
-			s->by_rx.replace_with(next->by_rx);
+			RcuChain<Socket>::replace(s->by_rx, next->by_rx);
 			while (Socket *t = s->group.front()) {
 				t->in_group.unlink();
 				next->group.push_back(t->in_group);
 			}
 		} else {
-			s->by_rx.unlink();
+			RcuChain<Socket>::unlink(s->by_rx);
 		}
 	} else if (s->in_group.linked()) {
+		s->rx_seq.add(1);
 		s->in_group.unlink();
 	}
 }
@@ -160,11 +187,31 @@ bool rx_hashed(const Socket *s)
 	return s->by_rx.linked() || s->in_group.linked();
 }
 
+namespace {
+
+// The unicast answer with a reference, or nullptr: none, or its last reference is gone (it is
+// closing, its memory waits for the grace period).
+Socket *held(const Groups &gs)
+{
+	if (!gs.n || !afk_sk_hold_live(gs.g[0]->sk))
+		return nullptr;
+	return gs.g[0];
+}
+
+} // namespace
+
 Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m)
 {
-	Groups gs(n, type, dport, m, true);
+	RcuRead rcu;
 
-	return gs.n ? gs.g[0] : nullptr;
+	return held(Groups(n, type, dport, m, true));
+}
+
+Socket *rx_lookup_locked(Net *n, int type, unsigned short dport, const RxMeta *m)
+{
+	NetLock lock(n->net);
+
+	return held(Groups(n, type, dport, m, true));
 }
 
 void rx_fanout(Net *n, int type, unsigned short dport, const RxMeta *m,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Per-network-namespace state: the socket tables, the ephemeral port range and the counters of
-// /proc/net/af_custom_stat.  The tables are guarded by the namespace's lock (afk_net_lock); the
-// counters are atomics.
+// /proc/net/af_custom_stat.  The tables are changed under the namespace's lock (afk_net_lock);
+// the receive tables are also read under RCU alone (module/core/lookup.cc); the counters are
+// atomics.
 //
 //   sockets[]  every open socket, hashed by address: /proc walks it a bucket at a time
 //   ports[]    bound sockets by port, for the bind rules (module/core/ports.cc)
@@ -15,7 +16,13 @@
 #include "socket.h"
 
 struct afc_net {
-	explicit afc_net(struct net *net, unsigned int seed) : net(net), seed(seed) {}
+	explicit afc_net(struct net *net, unsigned int seed) : net(net), seed(seed)
+	{
+		for (unsigned int i = 0; i < kRxBuckets; i++) {
+			bound[i].init(i);
+			conn[i].init(kRxBuckets + i);
+		}
+	}
 	afc_net(const afc_net &) = delete;
 	afc_net &operator=(const afc_net &) = delete;
 
@@ -35,8 +42,8 @@ struct afc_net {
 	const unsigned int seed;	// hash seed: a user cannot aim sockets at one bucket
 	afc::List<afc::Socket> sockets[kSockBuckets];
 	afc::List<afc::Socket> ports[kPortBuckets];
-	afc::List<afc::Socket> bound[kRxBuckets];
-	afc::List<afc::Socket> conn[kRxBuckets];
+	afc::RcuChain<afc::Socket> bound[kRxBuckets];
+	afc::RcuChain<afc::Socket> conn[kRxBuckets];
 	unsigned long port_map[kPorts / kWordBits] = {};
 	unsigned short ephemeral_lo = kEphemeralLo;
 	unsigned short ephemeral_hi = kEphemeralHi;
@@ -95,7 +102,8 @@ void port_set_ifindex(Socket *s, int ifindex);	// namespace lock held
 int port_bind_child(Socket *c, const Socket *listener);
 
 // The receive tables (module/core/lookup.cc); the namespace lock held.  rx_hash files a bound
-// socket by its current binding and peer; rx_unhash takes it out.
+// socket by its current binding and peer; rx_unhash takes it out.  Between the two, the socket's
+// binding and peer may change.
 void rx_hash(Socket *s);
 void rx_unhash(Socket *s);
 bool rx_hashed(const Socket *s);

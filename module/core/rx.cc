@@ -53,26 +53,28 @@ void sock_rcv(Socket *s, struct sk_buff *skb)
 }
 
 // A STREAM or SEQPACKET segment: to its connection, or to a listener (a connection request),
-// or answered with a reset.  The namespace lock is let go before the socket is entered (a
-// connection's context may hash and unhash), the socket held meanwhile.
+// or answered with a reset.  The lookup runs under RCU; an answer that would end the segment's
+// connection (none: a reset; a listener, for anything but a SYN) is looked up again under the
+// namespace lock first, so that a connection moving between tables (SO_BINDTODEVICE) is never
+// reset by a lookup that missed it.
 int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned short dport,
 	       int pkt_type)
 {
 	Net *n = net_of(net);
 	RxMeta *m = rx_meta(skb);
 	int type = wire_type == AFC_WIRE_STREAM ? AFC_SOCK_STREAM : AFC_SOCK_SEQPACKET;
-	Socket *s = nullptr;
 
 	if (pkt_type == AFC_PACKET_BROADCAST || pkt_type == AFC_PACKET_MULTICAST) {
 		count_drop(n, AFC_DROP_NOSOCK);		// connections are unicast
 		afk_skb_free(skb);
 		return AFC_NET_RX_DROP;
 	}
-	{
-		NetLock lock(net);
-		s = rx_lookup(n, type, dport, m);
+	Socket *s = rx_lookup(n, type, dport, m);
+	if (!s || (!s->connected && !(m->flags & AFC_WIRE_SYN))) {
 		if (s)
-			afk_sk_hold(s->sk);
+			afk_sk_put(s->sk);
+		count(n, AFC_STAT_RX_RELOOKUPS);
+		s = rx_lookup_locked(n, type, dport, m);
 	}
 	if (!s) {
 		count_drop(n, AFC_DROP_NOSOCK);
@@ -145,7 +147,6 @@ extern "C" int afc_rx(struct sk_buff *skb)
 	if (h.type != AFC_WIRE_DGRAM)
 		return afc::conn_frame(net, frame.release(), h.type, h.dport, pkt_type);
 
-	afc::NetLock lock(net);
 	if (pkt_type != AFC_PACKET_BROADCAST && pkt_type != AFC_PACKET_MULTICAST) {
 		afc::Socket *s = afc::rx_lookup(n, AFC_SOCK_DGRAM, h.dport, m);
 		if (!s) {
@@ -153,9 +154,11 @@ extern "C" int afc_rx(struct sk_buff *skb)
 			return AFC_NET_RX_DROP;
 		}
 		afc::deliver(s, frame.release());
+		afk_sk_put(s->sk);
 		return AFC_NET_RX_SUCCESS;
 	}
 
+	afc::NetLock lock(net);
 	afc::Fanout f = { skb, nullptr, n };
 	afc::rx_fanout(n, AFC_SOCK_DGRAM, h.dport, m, afc::fanout_one, &f);
 	if (!f.pending) {

@@ -29,9 +29,14 @@ inline RxMeta *rx_meta(struct sk_buff *skb)
 	return static_cast<RxMeta *>(afk_skb_cb(skb));
 }
 
-// The socket of @type a unicast frame for @dport goes to, or nullptr (namespace lock held).
+// The socket of @type a unicast frame for @dport goes to, with a reference the caller puts, or
+// nullptr.  rx_lookup reads the tables under RCU: a socket that moves between tables while it
+// runs (connect, SO_BINDTODEVICE) may be missed, or a less specific one found, as with UDP.
+// rx_lookup_locked takes the namespace lock: no table changes while it looks.
 Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m);
-// @fn(s, @arg) for every socket of @type a broadcast or multicast frame for @dport goes to.
+Socket *rx_lookup_locked(Net *n, int type, unsigned short dport, const RxMeta *m);
+// @fn(s, @arg) for every socket of @type a broadcast or multicast frame for @dport goes to
+// (namespace lock held).
 void rx_fanout(Net *n, int type, unsigned short dport, const RxMeta *m,
 	       void (*fn)(Socket *, void *), void *arg);
 

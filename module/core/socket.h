@@ -7,8 +7,9 @@
 //   - ownership (afc::Owner, the seeds' sk->inuse) serializes the socket calls; while a task owns
 //     the socket, frames from softirq wait on the back_log and the owner's release drains them;
 //   - `owned`, `backlog_len` and `backlog_bytes` are guarded by the sock's slock;
-//   - binding fields change under ownership *and* the namespace's table lock, so receive lookups
-//     (table lock) and socket calls (ownership) both see them stable;
+//   - binding fields change under ownership *and* the namespace's table lock, and only while the
+//     socket is out of the receive tables: socket calls (ownership) see them stable, and the
+//     receive lookups (RCU) trust what they read only if `rx_seq` did not move meanwhile;
 //   - `peer` is read by the receive function, which runs only when nobody owns the socket, or by
 //     the owner itself when it drains the back_log;
 //   - the memory counters and `shutdown` are atomics: poll and the skb destructors read them
@@ -16,6 +17,7 @@
 #pragma once
 
 #include "list.h"
+#include "rcu_list.h"
 #include "runtime.h"
 
 namespace afc {
@@ -139,7 +141,8 @@ struct afc_sock {
 
 	afc::Link<afc_sock> all;		// afc_net::sockets[]
 	afc::Link<afc_sock> by_port;		// afc_net::ports[], while bound
-	afc::Link<afc_sock> by_rx;		// afc_net::bound[] or conn[], as a group's head
+	afc::RcuLink<afc_sock> by_rx;		// afc_net::bound[] or conn[], as a group's head
+	afc::Atomic<unsigned int> rx_seq{1};	// odd while out of the receive tables (lookup.cc)
 	afc::Link<afc_sock> in_group;		// a head's `group`, as a younger member
 	afc::List<afc_sock> group;		// the younger sockets with this head's key
 

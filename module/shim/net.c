@@ -4,6 +4,7 @@
  * socket table, and its /proc/net/af_custom and /proc/net/af_custom_stat files.
  */
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
@@ -36,6 +37,16 @@ void afk_net_lock(const struct net *net)
 void afk_net_unlock(const struct net *net)
 {
 	spin_unlock_bh(&afk_pernet(net)->lock);
+}
+
+void afk_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void afk_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
 }
 
 void afk_seq_printf(struct seq_file *m, const char *fmt, ...)

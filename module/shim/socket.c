@@ -332,6 +332,8 @@ static void afc_ksock_init(struct sock *sk, struct afc_sock *core)
 	lockdep_init_map(&k->owner_map, "sk_owner-AF_CUSTOM", &afc_owner_key, 0);
 #endif
 	sk->sk_destruct = afc_sk_destruct;
+	/* Receive lookups walk the tables under RCU: the sock (and its core) outlive them. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
 	afc_sock_attach(core, sk);
 	sock_prot_inuse_add(sock_net(sk), &afc_proto, 1);
 }
@@ -727,6 +729,11 @@ unsigned long long afk_now_ms(void)
 void afk_sk_hold(struct sock *sk)
 {
 	sock_hold(sk);
+}
+
+int afk_sk_hold_live(struct sock *sk)
+{
+	return refcount_inc_not_zero(&sk->sk_refcnt);
 }
 
 void afk_sk_put(struct sock *sk)

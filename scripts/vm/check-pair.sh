@@ -19,14 +19,6 @@ eth0_up() {
 	return 1
 }
 
-# The last connections may still be in TIME_WAIT (2 s): rmmod refuses until they are gone.
-rmmod_when_idle() {
-	for _ in $(seq 20); do
-		rmmod af_custom 2>/dev/null && return 0
-		sleep 0.5
-	done
-	rmmod af_custom
-}
 
 step insmod_af_custom insmod /afc/af_custom.ko || exit 1
 step eth0_up eth0_up

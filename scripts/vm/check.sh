@@ -20,7 +20,7 @@ if [ "$kernel" = debug ]; then
 		ktap "kunit ${suite##*/}" cat "$r"
 	done
 	# A suite that did not run must not pass by being absent.
-	step kunit_suites_ran [ "$suites" -ge 10 ]
+	step kunit_suites_ran [ "$suites" -ge 12 ]
 	step rmmod_af_custom_kunit rmmod af_custom_kunit
 fi
 
@@ -50,7 +50,7 @@ wait $recv 2>/dev/null
 
 ktap "selftest module_test" /afc/bin/selftests/module_test /afc/af_custom.ko
 
-step rmmod_af_custom_at_the_end rmmod af_custom
+step rmmod_af_custom_at_the_end rmmod_when_idle
 
 # afc where the module is not loaded: the plain message, exit status 1.
 afc_says_not_loaded() {

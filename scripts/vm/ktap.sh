@@ -22,3 +22,13 @@ ktap() {
 	"$@" || failed=1
 	echo "AFC-END"
 }
+
+# rmmod_when_idle: rmmod af_custom, waiting up to 10 s for the last sockets to go: connections
+# in TIME_WAIT (2 s), and every socket's memory one RCU grace period after its last reference.
+rmmod_when_idle() {
+	for _ in $(seq 20); do
+		rmmod af_custom 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod af_custom
+}

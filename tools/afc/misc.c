@@ -40,6 +40,7 @@ int cmd_socket(int argc, char **argv)
 	}
 	if (afc_need_module())
 		return AFC_EXIT_ERROR;
+	long before = afc_module_refcnt();
 	for (int i = 1; i < argc; i++) {
 		int type = afc_type_parse(argv[i]);
 		int fd;
@@ -59,8 +60,9 @@ int cmd_socket(int argc, char **argv)
 	printf("module refcnt with %d open: %ld\n", n, afc_module_refcnt());
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+	/* (the last references go a grace period after close: see afc_module_refcnt_settled) */
 	printf("closed %d socket%s, module refcnt: %ld\n", n, n == 1 ? "" : "s",
-	       afc_module_refcnt());
+	       afc_module_refcnt_settled(before));
 	return failed ? AFC_EXIT_ERROR : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/af_custom.h>
 
@@ -63,6 +64,24 @@ static inline long afc_module_refcnt(void)
 		if (fscanf(f, "%ld", &v) != 1)
 			v = -1;
 		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * The module's reference count once it has come down to @want, waiting up to 2 s: a closed
+ * socket's memory, and the module reference it holds, go one RCU grace period after its last
+ * reference (SOCK_RCU_FREE).  Returns the count (not @want when it did not come down).
+ */
+static inline long afc_module_refcnt_settled(long want)
+{
+	long v = afc_module_refcnt();
+
+	for (int i = 0; i < 200 && v != want; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		v = afc_module_refcnt();
 	}
 	return v;
 }

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the receive lookups under RCU (module/core/lookup.cc, module/core/rcu_list.h): frames
+ * keep finding their sockets while other sockets are bound, connected, disconnected and closed
+ * on other CPUs (each move can carry a reader into another hash chain); a closed socket, or one
+ * whose last reference is going, gets nothing; a segment that finds no connection is looked up
+ * again under the table lock before it is answered with a reset.  The debug kernel's KASAN
+ * watches the frees that wait for a grace period.
+ */
+#include <linux/atomic.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include "afc_kunit.h"
+
+#define STABLE_PORT	42000	/* + i: sockets frames are sent to */
+#define MOVER_PORT	43000	/* + i: sockets that move between the tables */
+#define STABLE		128
+#define MOVERS		64
+#define PEER		9
+
+static unsigned long stat_of(int stat)
+{
+	return afc_net_stat(&init_net, stat);
+}
+
+/* ---- a kthread that binds, connects, disconnects and closes sockets until stopped ---- */
+
+struct mover {
+	struct task_struct *task;
+	int ifindex;
+	atomic_long_t moves;	/* connects and disconnects done */
+	atomic_long_t closes;
+	int err;		/* the first unexpected error */
+};
+
+static int mover_round(struct mover *m, unsigned int i)
+{
+	struct sockaddr_custom peer = afc_kunit_addr(PEER, m->ifindex);
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct socket *sock;
+	int err, k;
+
+	err = sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 0, &sock);
+	if (err)
+		return err;
+	err = afc_kunit_bind(sock, MOVER_PORT + i % MOVERS, 0);
+	eth_random_addr(peer.scu_addr);
+	/* bound[] -> conn[] -> bound[] ...: each move relinks the socket in another chain */
+	for (k = 0; !err && k < 8; k++) {
+		err = kernel_connect(sock, k % 2 ? &unspec : (struct sockaddr *)&peer,
+				     k % 2 ? sizeof(unspec) : sizeof(peer), 0);
+		if (!err)
+			atomic_long_inc(&m->moves);
+	}
+	sock_release(sock);		/* unhashed now, freed after a grace period */
+	atomic_long_inc(&m->closes);
+	return err;
+}
+
+static int mover_fn(void *arg)
+{
+	struct mover *m = arg;
+	unsigned int i = 0;
+
+	while (!kthread_should_stop()) {
+		int err = mover_round(m, i++);
+
+		if (err && !m->err)
+			m->err = err;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int mover_init(struct kunit_resource *res, void *arg)
+{
+	struct mover *m = arg;
+
+	m->task = kthread_run(mover_fn, m, "afc_kunit_mover");
+	if (IS_ERR(m->task))
+		return PTR_ERR(m->task);
+	res->data = m;
+	return 0;
+}
+
+static void mover_free(struct kunit_resource *res)
+{
+	struct mover *m = res->data;
+
+	if (m->task)
+		kthread_stop(m->task);
+	m->task = NULL;
+}
+
+/* Started after the case's sockets: stopped before they are released (resources go LIFO). */
+static struct mover *mover_start(struct kunit *test, int ifindex)
+{
+	struct mover *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->ifindex = ifindex;
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, mover_init, mover_free,
+							 GFP_KERNEL, m));
+	return m;
+}
+
+static void mover_stop(struct mover *m)
+{
+	kthread_stop(m->task);
+	m->task = NULL;
+}
+
+/* ---- the cases ---- */
+
+/*
+ * Every frame sent to a bound socket reaches it (delivered or counted as a full buffer, never
+ * "no socket") while a kthread moves other sockets in and out of the same hash tables.
+ */
+static void frames_find_their_sockets_while_others_move_between_tables(struct kunit *test)
+{
+	struct net_device *dev = afc_kunit_dev(test);
+	unsigned long nosock = afc_kunit_drops(AFC_DROP_NOSOCK);
+	unsigned long delivered = 0, rcvbuf = afc_kunit_drops(AFC_DROP_RCVBUF);
+	struct socket *stable[STABLE];
+	int frames = IS_ENABLED(CONFIG_KASAN) ? 8000 : 40000;
+	struct mover *m;
+	int i;
+
+	for (i = 0; i < STABLE; i++) {
+		stable[i] = afc_kunit_socket(test, SOCK_DGRAM);
+		KUNIT_ASSERT_EQ(test, afc_kunit_bind(stable[i], STABLE_PORT + i, 0), 0);
+	}
+	m = mover_start(test, dev->ifindex);
+	for (i = 0; i < frames; i++) {
+		unsigned int k = get_random_u32() % STABLE;
+
+		afc_rx(afc_kunit_frame(test, PEER, STABLE_PORT + k, 1, (u8)i, PACKET_HOST));
+		if (i % 64 == 0)
+			cond_resched();
+	}
+	mover_stop(m);
+	for (i = 0; i < STABLE; i++)
+		delivered += skb_queue_len(&stable[i]->sk->sk_receive_queue);
+	rcvbuf = afc_kunit_drops(AFC_DROP_RCVBUF) - rcvbuf;
+	kunit_info(test, "%d frames: %lu queued, %lu over full buffers; meanwhile %ld moves, %ld closes",
+		   frames, delivered, rcvbuf, atomic_long_read(&m->moves),
+		   atomic_long_read(&m->closes));
+	KUNIT_EXPECT_EQ(test, m->err, 0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&m->moves), 0L);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_NOSOCK) - nosock, 0UL);
+	KUNIT_EXPECT_EQ(test, delivered + rcvbuf, (unsigned long)frames);
+}
+
+/* A closed socket leaves the tables at once, though its memory waits for a grace period. */
+static void closed_socket_gets_nothing(struct kunit *test)
+{
+	struct socket *sock;
+	unsigned long nosock = afc_kunit_drops(AFC_DROP_NOSOCK);
+
+	KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, afc_family(), SOCK_DGRAM, 0, &sock), 0);
+	KUNIT_ASSERT_EQ(test, afc_kunit_bind(sock, STABLE_PORT, 0), 0);
+	sock_release(sock);
+	afc_kunit_rx(test, PEER, STABLE_PORT, 10, 1);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_NOSOCK) - nosock, 1UL);
+}
+
+/*
+ * A socket found while its last reference goes (its count already zero, its memory waiting for
+ * a grace period) is not taken: the frame counts as "no socket".  The count is set to zero by
+ * hand for one frame; nothing else holds or puts this socket meanwhile.
+ */
+static void socket_whose_last_reference_is_going_is_not_taken(struct kunit *test)
+{
+	struct socket *sock = afc_kunit_socket(test, SOCK_DGRAM);
+	unsigned long nosock = afc_kunit_drops(AFC_DROP_NOSOCK);
+	unsigned int refs;
+
+	KUNIT_ASSERT_EQ(test, afc_kunit_bind(sock, STABLE_PORT, 0), 0);
+	refs = refcount_read(&sock->sk->sk_refcnt);
+	refcount_set(&sock->sk->sk_refcnt, 0);
+	afc_kunit_rx(test, PEER, STABLE_PORT, 10, 1);
+	refcount_set(&sock->sk->sk_refcnt, refs);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_NOSOCK) - nosock, 1UL);
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sock->sk->sk_receive_queue));
+	afc_kunit_rx(test, PEER, STABLE_PORT, 10, 1);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&sock->sk->sk_receive_queue), 1U);
+}
+
+/* A segment whose lookup found no connection is looked up again under the lock, then reset. */
+static void segment_without_connection_is_looked_up_again_then_reset(struct kunit *test)
+{
+	struct afc_wire_hdr h = {
+		.type = AFC_WIRE_STREAM, .flags = AFC_WIRE_ACK, .sport = PEER,
+		.dport = STABLE_PORT, .seq = 5, .ack = 77, .window = 100,
+	};
+	unsigned long relookups = stat_of(AFC_STAT_RX_RELOOKUPS);
+	unsigned long nosock = afc_kunit_drops(AFC_DROP_NOSOCK);
+	struct afc_wire_hdr sent;
+
+	afc_rx(afc_kunit_frame_hdr(test, h, 0, 0, PACKET_HOST));
+	KUNIT_EXPECT_EQ(test, stat_of(AFC_STAT_RX_RELOOKUPS) - relookups, 1UL);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_NOSOCK) - nosock, 1UL);
+	KUNIT_ASSERT_NOT_NULL(test, afc_kunit_sent(test, &sent));
+	KUNIT_EXPECT_EQ(test, sent.flags, (unsigned char)AFC_WIRE_RST);
+	KUNIT_EXPECT_EQ(test, sent.seq, 77U);
+}
+
+static struct kunit_case lookup_cases[] = {
+	KUNIT_CASE(frames_find_their_sockets_while_others_move_between_tables),
+	KUNIT_CASE(closed_socket_gets_nothing),
+	KUNIT_CASE(socket_whose_last_reference_is_going_is_not_taken),
+	KUNIT_CASE(segment_without_connection_is_looked_up_again_then_reset),
+	{}
+};
+
+static struct kunit_suite lookup_suite = {
+	.name = "afc_lookup",
+	.test_cases = lookup_cases,
+};
+
+kunit_test_suites(&lookup_suite);
