@@ -96,11 +96,17 @@ static const u8 afc_kunit_src_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x
 
 /*
  * The Ethernet device frames arrive on: registered in init_net for the case (loopback cannot
- * carry af_custom), unregistered when it ends.  What it transmits waits in its private queue
- * for afc_kunit_sent().
+ * carry af_custom), unregistered when it ends.  The af_custom frames it transmits wait in its
+ * private queue for afc_kunit_sent().
  */
 static inline netdev_tx_t afc_kunit_xmit(struct sk_buff *skb, struct net_device *dev)
 {
+	/* Only ours: the kernel's own (IPv6 router solicitations, MLD) go nowhere. */
+	if (skb->len < ETH_HLEN ||
+	    ((struct ethhdr *)skb->data)->h_proto != htons(afc_ethertype())) {
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
 	skb_queue_tail((struct sk_buff_head *)netdev_priv(dev), skb);
 	return NETDEV_TX_OK;
 }

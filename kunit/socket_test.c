@@ -3,11 +3,7 @@
  * KUnit: the socket(2) argument checks and the lifetime of the core's socket object, driven
  * through the boundary (afc_sock_check) and through the kernel's own socket API.
  */
-#include <kunit/test.h>
-#include <linux/net.h>
-#include <net/net_namespace.h>
-#include <net/sock.h>
-#include <af_custom/boundary.h>
+#include "afc_kunit.h"
 
 MODULE_IMPORT_NS(AF_CUSTOM_KUNIT);
 

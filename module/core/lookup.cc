@@ -93,8 +93,9 @@ RcuChain<Socket> &chain(Net *n, const Key &k)
 	return k.mac ? n->conn[h] : n->bound[h];
 }
 
-// The head of the group with key @k, or nullptr: under RCU or the namespace lock.
-Socket *group(Net *n, const Key &k)
+// The head of the group with key @k, or nullptr: under RCU or the namespace lock (*@gave_up: an
+// RCU reader restarted too often, the answer is not known).
+Socket *group(Net *n, const Key &k, bool *gave_up)
 {
 	using Match = RcuChain<Socket>::Match;
 
@@ -108,7 +109,17 @@ Socket *group(Net *n, const Key &k)
 		if (s->rx_seq.load() != seq)
 			return Match::Restart;		// the key changed while it was read
 		return equal ? Match::Yes : Match::No;
-	});
+	}, gave_up);
+}
+
+// Under the namespace lock no entry moves: a walk never restarts.
+Socket *group_locked(Net *n, const Key &k)
+{
+	bool gave_up = false;
+	Socket *s = group(n, k, &gave_up);
+
+	AFC_WARN_ON_ONCE(gave_up);
+	return s;
 }
 
 // The groups a frame for @dport may go to, most specific first.  A unicast lookup stops at the
@@ -116,6 +127,7 @@ Socket *group(Net *n, const Key &k)
 struct Groups {
 	Socket *g[6];
 	unsigned int n = 0;
+	bool gave_up = false;	// an RCU walk restarted too often: look again under the lock
 
 	Groups(Net *net, int type, unsigned short dport, const RxMeta *m, bool first)
 	{
@@ -128,7 +140,10 @@ struct Groups {
 			{ type, dport, 0, 0, nullptr },
 		};
 		for (const Key &k : keys) {
-			if (Socket *head = group(net, k)) {
+			Socket *head = group(net, k, &gave_up);
+			if (gave_up)
+				return;
+			if (head) {
 				g[n++] = head;
 				if (first)
 					return;
@@ -149,37 +164,39 @@ void rx_hash(Socket *s)
 	if (AFC_WARN_ON_ONCE(!(s->rx_seq.load() & 1)))
 		return;		// hashed already
 	s->rx_seq.add(1);
-	if (Socket *head = group(n, k))
+	if (Socket *head = group_locked(n, k))
 		head->group.push_back(s->in_group);	// joins as the youngest
 	else
 		chain(n, k).push_front(s->by_rx);	// heads a group of its own
 }
 
-// Odd before the socket leaves (the atomic's acquire keeps later stores to the key after it).
+// Odd before the socket leaves; the fence keeps later stores to its key after that (the kernel's
+// write_seqcount_begin).  A leaving head's successor takes its place at the front of the chain
+// before the head is unlinked: a reader finds one or the other (RcuChain: only push_front).
 void rx_unhash(Socket *s)
 {
-	if (s->by_rx.linked()) {
-		s->rx_seq.add(1);
-		// The head leaves: the next oldest takes its place in the chain.
-		if (Socket *next = s->group.front()) {
-			next->in_group.unlink();
-			RcuChain<Socket>::replace(s->by_rx, next->by_rx);
-			while (Socket *t = s->group.front()) {
-				t->in_group.unlink();
-				next->group.push_back(t->in_group);
-			}
-		} else {
-			RcuChain<Socket>::unlink(s->by_rx);
-		}
-	} else if (s->in_group.linked()) {
-		s->rx_seq.add(1);
+	if (!rx_hashed(s))
+		return;
+	s->rx_seq.add(1);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (!s->by_rx.linked()) {
 		s->in_group.unlink();
+		return;
 	}
+	if (Socket *next = s->group.front()) {
+		next->in_group.unlink();
+		while (Socket *t = s->group.front()) {
+			t->in_group.unlink();
+			next->group.push_back(t->in_group);
+		}
+		chain(net_of(s->net), key_of(s)).push_front(next->by_rx);
+	}
+	RcuChain<Socket>::unlink(s->by_rx);
 }
 
 bool rx_conn_exists(const Socket *s)
 {
-	return group(net_of(s->net), key_of(s)) != nullptr;
+	return group_locked(net_of(s->net), key_of(s)) != nullptr;
 }
 
 bool rx_hashed(const Socket *s)
@@ -200,18 +217,24 @@ Socket *held(const Groups &gs)
 
 } // namespace
 
-Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m)
-{
-	RcuRead rcu;
-
-	return held(Groups(n, type, dport, m, true));
-}
-
 Socket *rx_lookup_locked(Net *n, int type, unsigned short dport, const RxMeta *m)
 {
 	NetLock lock(n->net);
 
 	return held(Groups(n, type, dport, m, true));
+}
+
+Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m)
+{
+	{
+		RcuRead rcu;
+		Groups gs(n, type, dport, m, true);
+
+		if (!gs.gave_up)
+			return held(gs);
+	}
+	count(n, AFC_STAT_RX_RELOOKUPS);
+	return rx_lookup_locked(n, type, dport, m);
 }
 
 void rx_fanout(Net *n, int type, unsigned short dport, const RxMeta *m,

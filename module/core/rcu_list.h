@@ -6,7 +6,9 @@
 // A chain ends in a "nulls" marker that names the chain instead of a null pointer.  An entry may
 // be taken out of one chain and put into another while a reader stands on it; the reader then
 // walks on into the other chain and reaches *its* end marker, sees the name differ, and starts
-// again: a lookup never mistakes "moved away" for "not there".  An entry taken out keeps its
+// again: a lookup never mistakes "moved away" for "not there".  That holds because an entry
+// only ever enters a chain at its front (push_front): a reader that followed it from anywhere
+// walks the whole chain it is in now, never skipping a part of it.  An entry taken out keeps its
 // `next` for the readers still on it, so the memory of an entry must outlive the RCU readers
 // that may have seen it (af_custom sockets are freed after a grace period: SOCK_RCU_FREE).
 //
@@ -74,26 +76,22 @@ public:
 		l.pprev_ = nullptr;
 	}
 
-	// @nl (unlinked) takes @old's place; readers see one or the other, never neither.
-	static void replace(RcuLink<T> &old, RcuLink<T> &nl)
-	{
-		nl.next_ = old.next_;
-		nl.pprev_ = old.pprev_;
-		if (!is_nulls(nl.next_))
-			link_of(nl.next_)->pprev_ = &nl.next_;
-		publish(old.pprev_, &nl);
-		old.pprev_ = nullptr;
-	}
-
 	// Reader side, in an RCU read-side section (or under the lock): the first entry for which
 	// @match(owner) is true, or nullptr.  @match may ask for a restart by returning
 	// Match::Restart (the entry changed under it).  A walk that ends in another chain's marker
-	// starts over.
+	// starts over.  Each restart needs a writer to have moved an entry meanwhile; after
+	// kMaxRestarts of them the reader gives up (*@gave_up; the caller looks under the lock).
 	enum class Match { No, Yes, Restart };
+	enum : unsigned int { kMaxRestarts = 8 };
 	template <typename F>
-	T *find(F match) const
+	T *find(F match, bool *gave_up) const
 	{
+		unsigned int restarts = 0;
 	restart:
+		if (restarts++ > kMaxRestarts) {
+			*gave_up = true;
+			return nullptr;
+		}
 		unsigned long p = __atomic_load_n(&first_, __ATOMIC_ACQUIRE);
 		while (!is_nulls(p)) {
 			const RcuLink<T> *l = link_of(p);

@@ -54,9 +54,9 @@ void sock_rcv(Socket *s, struct sk_buff *skb)
 
 // A STREAM or SEQPACKET segment: to its connection, or to a listener (a connection request),
 // or answered with a reset.  The lookup runs under RCU; an answer that would end the segment's
-// connection (none: a reset; a listener, for anything but a SYN) is looked up again under the
-// namespace lock first, so that a connection moving between tables (SO_BINDTODEVICE) is never
-// reset by a lookup that missed it.
+// connection (none: a reset; a listener, for anything but a plain SYN, which it would answer
+// with a reset) is looked up again under the namespace lock first, so that a connection moving
+// between tables (connect, SO_BINDTODEVICE) is never reset by a lookup that missed it.
 int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned short dport,
 	       int pkt_type)
 {
@@ -69,8 +69,10 @@ int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned sho
 		afk_skb_free(skb);
 		return AFC_NET_RX_DROP;
 	}
+	bool plain_syn = (m->flags & (AFC_WIRE_SYN | AFC_WIRE_ACK | AFC_WIRE_RST | AFC_WIRE_FIN)) ==
+			 AFC_WIRE_SYN;
 	Socket *s = rx_lookup(n, type, dport, m);
-	if (!s || (!s->connected && !(m->flags & AFC_WIRE_SYN))) {
+	if (!s || (!s->connected && !plain_syn)) {
 		if (s)
 			afk_sk_put(s->sk);
 		count(n, AFC_STAT_RX_RELOOKUPS);

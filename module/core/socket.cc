@@ -87,10 +87,13 @@ extern "C" void afc_sock_free(struct afc_sock *s)
 		afc::NetLock lock(s->net);
 		s->all.unlink();
 	}
+	// Still in a table: receive lookups under RCU may stand on it right now (the grace period
+	// that brought us here began before it was taken out), so it is taken out and leaked.
 	if (AFC_WARN_ON_ONCE(s->by_port.linked() || afc::rx_hashed(s))) {
 		afc::NetLock lock(s->net);
 		s->by_port.unlink();
 		afc::rx_unhash(s);
+		return;
 	}
 	AFC_WARN_ON_ONCE(s->wmem.load() || s->rmem.load());
 	delete s;

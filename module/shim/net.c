@@ -153,16 +153,28 @@ err:
 
 static void __net_exit afk_net_exit(struct net *net)
 {
-	struct afk_pernet *p = afk_pernet(net);
-
 	remove_proc_entry("af_custom_stat", net->proc_net);
 	remove_proc_entry("af_custom", net->proc_net);
-	afc_net_free(p->core);
+}
+
+/*
+ * Socks are freed a grace period after their last reference (SOCK_RCU_FREE) and leave the
+ * namespace's tables then; a kernel socket holds no namespace reference, so its free may still
+ * be pending here: wait for it once per batch of namespaces.
+ */
+static void __net_exit afk_net_exit_batch(struct list_head *net_exit_list)
+{
+	struct net *net;
+
+	rcu_barrier();
+	list_for_each_entry(net, net_exit_list, exit_list)
+		afc_net_free(afk_pernet(net)->core);
 }
 
 static struct pernet_operations afk_net_ops = {
 	.init = afk_net_init,
 	.exit = afk_net_exit,
+	.exit_batch = afk_net_exit_batch,
 	.id = &afk_net_id,
 	.size = sizeof(struct afk_pernet),
 };
