@@ -29,6 +29,7 @@ ktap "selftest dgram_test" /afc/bin/selftests/dgram_test
 ktap "selftest harden_test" /afc/bin/selftests/harden_test
 ktap "selftest stream_test" /afc/bin/selftests/stream_test
 ktap "selftest gso_test" /afc/bin/selftests/gso_test
+ktap "selftest lookup_test" /afc/bin/selftests/lookup_test
 ktap "selftest afc_test" /afc/bin/selftests/afc_test
 ktap "selftest perf_smoke" /afc/bin/perf_smoke.sh
 
