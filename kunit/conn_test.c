@@ -392,6 +392,32 @@ static void orderly_close_goes_through_fin_wait_and_time_wait(struct kunit *test
 	KUNIT_EXPECT_STREQ(test, state_of(c), "CLOSED");
 }
 
+/*
+ * Both directions are finished in TIME_WAIT: a reset there ends it quietly (a reader still
+ * holding the socket sees the end of the stream, not ECONNRESET), as a TCP socket in TIME_WAIT.
+ */
+static void reset_in_time_wait_ends_it_without_an_error(struct kunit *test)
+{
+	struct socket *l = listening(test, 4), *c;
+	unsigned int iss, base = PEER_ISS + 1;
+	unsigned long resets = afc_net_stat(&init_net, AFC_STAT_CONN_RESET);
+	char buf[8];
+	struct kvec v = { buf, sizeof(buf) };
+	struct msghdr msg = {};
+
+	c = handshake(test, l, &iss);
+	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(c, SHUT_WR), 0);
+	expect_sent(test, AFC_WIRE_ACK | AFC_WIRE_FIN);
+	rx_seg(test, seg(AFC_WIRE_ACK | AFC_WIRE_FIN, base, iss + 2, 65536), 0, 0);
+	expect_sent(test, AFC_WIRE_ACK);
+	KUNIT_ASSERT_STREQ(test, state_of(c), "TIME_WAIT");
+	rx_seg(test, seg(AFC_WIRE_RST, base + 1, 0, 0), 0, 0);
+	KUNIT_EXPECT_STREQ(test, state_of(c), "CLOSED");
+	KUNIT_EXPECT_EQ(test, sock_error(c->sk), 0);
+	KUNIT_EXPECT_EQ(test, afc_net_stat(&init_net, AFC_STAT_CONN_RESET) - resets, 0UL);
+	KUNIT_EXPECT_EQ(test, kernel_recvmsg(c, &msg, &v, 1, sizeof(buf), MSG_DONTWAIT), 0);
+}
+
 static void allocation_failure_on_a_request_leaves_no_child(struct kunit *test)
 {
 	struct socket *l = listening(test, 4);
@@ -613,6 +639,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(zero_window_is_probed_and_reopens),
 	KUNIT_CASE(window_probe_is_answered),
 	KUNIT_CASE(orderly_close_goes_through_fin_wait_and_time_wait),
+	KUNIT_CASE(reset_in_time_wait_ends_it_without_an_error),
 	KUNIT_CASE(allocation_failure_on_a_request_leaves_no_child),
 	KUNIT_CASE(seqpacket_record_reassembled_from_out_of_order_segments),
 	KUNIT_CASE(paged_segments_are_verified_trimmed_and_read_without_linearizing),

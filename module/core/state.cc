@@ -11,7 +11,8 @@
 //   ESTABLISHED --close/FIN-->  FIN_WAIT1  <--ACK--  FIN_WAIT2  <--FIN / ACK-->  TIME_WAIT
 //   FIN_WAIT1   <--FIN / ACK-->  CLOSING   <--ACK-->  TIME_WAIT  --2 s-->  CLOSED
 //   ESTABLISHED <--FIN / ACK-->  CLOSE_WAIT --close/FIN-->  LAST_ACK  <--ACK-->  CLOSED
-//   any         <--RST (in window)-->  CLOSED (ECONNRESET; ECONNREFUSED in SYN_SENT)
+//   any         <--RST (in window)-->  CLOSED (ECONNRESET; ECONNREFUSED in SYN_SENT; no error
+//                                      in SYN_RECV and TIME_WAIT)
 //
 // Off-path protection: a segment must fall within the receive window, a RST must carry exactly
 // rcv_nxt (one merely in the window is answered by an acknowledgement, as RFC 5961's challenge
@@ -311,7 +312,10 @@ void conn_rcv(Socket *s, struct sk_buff *skb)
 			challenge_ack(s);
 			return;
 		}
-		conn_reset(s, c.state == State::SYN_RECV ? 0 : AFC_ECONNRESET);
+		// A child not accepted yet just goes; in TIME_WAIT both directions are finished,
+		// so a reader holding the socket sees the end of the stream, as TCP's.
+		bool quiet = c.state == State::SYN_RECV || c.state == State::TIME_WAIT;
+		conn_reset(s, quiet ? 0 : AFC_ECONNRESET);
 		return;
 	}
 	if (m->flags & AFC_WIRE_SYN) {		// a SYN in a synchronized state: challenge
