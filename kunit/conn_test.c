@@ -353,6 +353,47 @@ static void zero_window_is_probed_and_reopens(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h.seq, iss + 1);
 }
 
+/*
+ * STREAM writes that find the window full join the last queued segment, up to a segment's
+ * most (here the MSS: the case's device has no GSO), bytes in order; when the window opens they
+ * leave as one frame, the next write that did not fit as another.
+ */
+static void writes_while_the_window_is_full_join_the_last_segment(struct kunit *test)
+{
+	struct socket *l = listening(test, 4), *c;
+	unsigned int iss, base = PEER_ISS + 1, sizes[] = { 100, 100, 100, 1000, 1000 };
+	unsigned long coalesced = afc_net_stat(&init_net, AFC_STAT_TX_COALESCED);
+	static u8 data[1000], got[1300];
+	struct afc_wire_hdr h;
+	struct sk_buff *skb;
+	unsigned int i, j;
+
+	c = handshake(test, l, &iss);
+	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 0), 0, 0);	/* the window closes */
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct kvec v = { data, sizes[i] };
+		struct msghdr msg = {};
+
+		memset(data, 'a' + i, sizeof(data));
+		KUNIT_ASSERT_EQ(test, kernel_sendmsg(c, &msg, &v, 1, sizes[i]), (int)sizes[i]);
+	}
+	expect_nothing_sent(test);
+	KUNIT_EXPECT_EQ(test, afc_net_stat(&init_net, AFC_STAT_TX_COALESCED) - coalesced, 3UL);
+	rx_seg(test, seg(AFC_WIRE_ACK, base, iss + 1, 65536), 0, 0);	/* it opens */
+	skb = afc_kunit_sent(test, &h);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, h.seq, iss + 1);
+	KUNIT_ASSERT_EQ(test, h.len, 1300);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, ETH_HLEN + AFC_WIRE_HLEN, got, 1300), 0);
+	for (i = 0, j = 0; i < 4; j += sizes[i++])
+		KUNIT_EXPECT_PTR_EQ(test, memchr_inv(got + j, 'a' + i, sizes[i]), NULL);
+	skb = afc_kunit_sent(test, &h);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ(test, h.seq, iss + 1 + 1300);
+	KUNIT_EXPECT_EQ(test, h.len, 1000);
+	expect_nothing_sent(test);
+}
+
 /* A window probe reaching us (an empty segment one before rcv_nxt) is answered with our window. */
 static void window_probe_is_answered(struct kunit *test)
 {
@@ -637,6 +678,7 @@ static struct kunit_case conn_cases[] = {
 	KUNIT_CASE(connect_retries_its_syn_with_backoff_then_times_out),
 	KUNIT_CASE(rtt_samples_set_the_rto_and_retransmission_resends_the_first_segment),
 	KUNIT_CASE(zero_window_is_probed_and_reopens),
+	KUNIT_CASE(writes_while_the_window_is_full_join_the_last_segment),
 	KUNIT_CASE(window_probe_is_answered),
 	KUNIT_CASE(orderly_close_goes_through_fin_wait_and_time_wait),
 	KUNIT_CASE(reset_in_time_wait_ends_it_without_an_error),

@@ -281,6 +281,7 @@ void afk_q_tail(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
 void afk_q_insert_before(struct sock *sk, enum afc_queue q, struct sk_buff *next,
 			 struct sk_buff *skb);
 struct sk_buff *afk_q_peek(struct sock *sk, enum afc_queue q);
+struct sk_buff *afk_q_last(struct sock *sk, enum afc_queue q);
 struct sk_buff *afk_q_next(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
 void afk_q_unlink(struct sock *sk, enum afc_queue q, struct sk_buff *skb);
 void afk_q_purge(struct sock *sk, enum afc_queue q);
@@ -347,6 +348,12 @@ int afk_skb_copy_from_msg(struct sk_buff *skb, unsigned int offset, struct msghd
  */
 long afk_skb_append_from_msg(struct sk_buff *skb, struct sock *sk, struct msghdr *msg,
 			     afc_size_t len);
+/*
+ * Move all of @from's payload, page fragments only, to the end of @to's (a fragment that goes on
+ * where @to's last one ends extends it); neither may be cloned.  Their truesize moves with them.
+ * 0, or -EMSGSIZE when they do not fit @to's fragment slots (nothing moved).
+ */
+int afk_skb_coalesce(struct sk_buff *to, struct sk_buff *from);
 int afk_skb_copy_to_msg(const struct sk_buff *skb, struct msghdr *msg, afc_size_t len);
 void afk_skb_recv_cmsgs(struct msghdr *msg, struct sock *sk, struct sk_buff *skb);	/* timestamps */
 

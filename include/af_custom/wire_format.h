@@ -76,7 +76,8 @@
 	X(OUT_OF_ORDER, "out_of_order_segments")	\
 	X(ACCEPTQ_OVERFLOW, "acceptq_overflow")		\
 	X(HALF_OPEN_EVICTED, "half_open_evicted")	\
-	X(RX_RELOOKUPS, "rx_relookups")
+	X(RX_RELOOKUPS, "rx_relookups")			\
+	X(TX_COALESCED, "tx_coalesced")
 
 #define AFC_STAT_ENUM(name, text) AFC_STAT_##name,
 enum afc_stat { AFC_STAT_LIST(AFC_STAT_ENUM) AFC_STAT_DROPS };	/* + enum afc_drop */

@@ -140,10 +140,30 @@ unsigned int rcv_window(const Socket *s)
 }
 
 // Queue @skb (data at its @len payload bytes, headroom reserved) at the end of the stream.
+//
+// STREAM bytes written while the last queued segment still waits to be sent (the peer's window
+// is full) join that segment, up to the most a segment may carry (conn_seg_max), as
+// tcp_sendmsg appends to its tail: small writes then leave as few large segments once the
+// window opens, not one frame and one acknowledgement each.  Nothing is held back for it: a
+// write that finds the window open goes at once.
 int conn_queue(Socket *s, struct sk_buff *skb, unsigned int len, unsigned char flags)
 {
 	Conn &c = s->conn;
 	TxSeg *t = tx_seg(skb);
+
+	if (s->type == AFC_SOCK_STREAM && !flags && len && c.send_head) {
+		struct sk_buff *last = afk_q_last(s->sk, AFC_Q_WRITE);
+		TxSeg *lt = tx_seg(last);
+
+		if (!lt->flags && lt->len && lt->len + len <= conn_seg_max(s) &&
+		    afk_skb_coalesce(last, skb) == 0) {
+			lt->len = static_cast<unsigned short>(lt->len + len);
+			c.write_seq += len;
+			afk_skb_consume(skb);
+			count(net_of(s->net), AFC_STAT_TX_COALESCED);
+			return 0;
+		}
+	}
 
 	t->seq = c.write_seq;
 	t->len = static_cast<unsigned short>(len);

@@ -208,6 +208,38 @@ long afk_skb_append_from_msg(struct sk_buff *skb, struct sock *sk, struct msghdr
 	return done;
 }
 
+int afk_skb_coalesce(struct sk_buff *to, struct sk_buff *from)
+{
+	struct skb_shared_info *ts = skb_shinfo(to), *fs = skb_shinfo(from);
+	unsigned int len = from->len;
+	bool merge;
+	int i;
+
+	if (skb_cloned(to) || skb_cloned(from) || skb_headlen(from) || ts->frag_list ||
+	    fs->frag_list || skb_zcopy(to) || skb_zcopy(from) || !fs->nr_frags)
+		return -EMSGSIZE;
+	merge = skb_can_coalesce(to, ts->nr_frags, skb_frag_page(&fs->frags[0]),
+				 skb_frag_off(&fs->frags[0]));
+	if (ts->nr_frags + fs->nr_frags - merge > MAX_SKB_FRAGS)
+		return -EMSGSIZE;
+	i = 0;
+	if (merge) {
+		skb_frag_size_add(&ts->frags[ts->nr_frags - 1], skb_frag_size(&fs->frags[0]));
+		put_page(skb_frag_page(&fs->frags[0]));		/* @from's reference */
+		i = 1;
+	}
+	for (; i < fs->nr_frags; i++)
+		ts->frags[ts->nr_frags++] = fs->frags[i];	/* references move along */
+	fs->nr_frags = 0;
+	to->len += len;
+	to->data_len += len;
+	to->truesize += len;
+	from->len = 0;
+	from->data_len = 0;
+	from->truesize -= len;
+	return 0;
+}
+
 int afk_skb_csum_offload(struct sk_buff *skb, unsigned int csum_offset)
 {
 	return skb_partial_csum_set(skb, 0, csum_offset) ? 0 : -EINVAL;

@@ -811,6 +811,11 @@ struct sk_buff *afk_q_peek(struct sock *sk, enum afc_queue q)
 	return skb_peek(afk_q(sk, q));
 }
 
+struct sk_buff *afk_q_last(struct sock *sk, enum afc_queue q)
+{
+	return skb_peek_tail(afk_q(sk, q));
+}
+
 struct sk_buff *afk_q_next(struct sock *sk, enum afc_queue q, struct sk_buff *skb)
 {
 	return skb_peek_next(skb, afk_q(sk, q));
