@@ -19,14 +19,17 @@
 // to its interface; bound to any.  Broadcast and multicast frames go to every socket of those
 // groups.
 //
-// Unicast lookups run under RCU alone, as UDP's: the chains are RcuChains (module/core/rcu_list.h,
-// a walk that ends in another chain starts over), sockets are freed a grace period after their
-// last reference (SOCK_RCU_FREE), and a socket's key is read between two reads of its `rx_seq`:
-// odd while the socket is out of the tables (rx_unhash makes it odd before the socket leaves,
+// Unicast lookups run under RCU alone: the chains are RcuChains (module/core/rcu_list.h, a walk
+// that ends in another chain starts over), sockets are freed a grace period after their last
+// reference (SOCK_RCU_FREE), and a socket's key is read between two reads of its `rx_seq`: odd
+// while the socket is out of the tables (rx_unhash makes it odd before the socket leaves,
 // rx_hash even after its key is final and before it is published), so a key read while it
-// changes, or a group head that is leaving, makes the lookup start over.  The socket found is
-// returned with a reference taken only if its count is not already zero.  Fan-out walks the
-// groups' member lists, which only the namespace lock guards.
+// changes, or a group head that is leaving, makes the walk start over.  The whole lookup (six
+// walks) is trusted only if the namespace's `rx_gen` was even and did not move meanwhile: a
+// writer that changed the tables while it ran (a successor published at a chain's front behind
+// the reader, a socket moving from a chain not yet walked to one already walked) sends it to the
+// lock.  The socket found is returned with a reference taken only if its count is not already
+// zero.  Fan-out walks the groups' member lists, which only the namespace lock guards.
 #include "guards.h"
 #include "netns.h"
 #include "rx.h"
@@ -154,12 +157,35 @@ struct Groups {
 
 } // namespace
 
+namespace {
+
+// A change of the receive tables (namespace lock held): rx_gen odd for its duration (the fence
+// keeps the table's stores after the odd count; the closing increment's release, before the
+// even one), so that a lookup under RCU that overlapped it knows to look again under the lock.
+class TableChange {
+public:
+	explicit TableChange(Net *n) : n_(n)
+	{
+		n_->rx_gen.add(1);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+	}
+	~TableChange() { n_->rx_gen.add(1); }
+	TableChange(const TableChange &) = delete;
+	TableChange &operator=(const TableChange &) = delete;
+
+private:
+	Net *n_;
+};
+
+} // namespace
+
 // The key is final: even before the socket can be found (the atomic's release orders the key's
 // stores before it, the chain's publication orders it before the link).
 void rx_hash(Socket *s)
 {
 	Net *n = net_of(s->net);
 	Key k = key_of(s);
+	TableChange change(n);
 
 	if (AFC_WARN_ON_ONCE(!(s->rx_seq.load() & 1)))
 		return;		// hashed already
@@ -177,6 +203,7 @@ void rx_unhash(Socket *s)
 {
 	if (!rx_hashed(s))
 		return;
+	TableChange change(net_of(s->net));
 	s->rx_seq.add(1);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (!s->by_rx.linked()) {
@@ -215,8 +242,6 @@ Socket *held(const Groups &gs)
 	return gs.g[0];
 }
 
-} // namespace
-
 Socket *rx_lookup_locked(Net *n, int type, unsigned short dport, const RxMeta *m)
 {
 	NetLock lock(n->net);
@@ -224,14 +249,20 @@ Socket *rx_lookup_locked(Net *n, int type, unsigned short dport, const RxMeta *m
 	return held(Groups(n, type, dport, m, true));
 }
 
+} // namespace
+
 Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m)
 {
 	{
 		RcuRead rcu;
-		Groups gs(n, type, dport, m, true);
+		unsigned int gen = n->rx_gen.load();
 
-		if (!gs.gave_up)
-			return held(gs);
+		if (!(gen & 1)) {
+			Groups gs(n, type, dport, m, true);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);	// the walks before gen again
+			if (!gs.gave_up && n->rx_gen.load() == gen)
+				return held(gs);
+		}
 	}
 	count(n, AFC_STAT_RX_RELOOKUPS);
 	return rx_lookup_locked(n, type, dport, m);

@@ -44,6 +44,7 @@ struct afc_net {
 	afc::List<afc::Socket> ports[kPortBuckets];
 	afc::RcuChain<afc::Socket> bound[kRxBuckets];
 	afc::RcuChain<afc::Socket> conn[kRxBuckets];
+	afc::Atomic<unsigned int> rx_gen;	// odd while bound[]/conn[] change (lookup.cc)
 	unsigned long port_map[kPorts / kWordBits] = {};
 	unsigned short ephemeral_lo = kEphemeralLo;
 	unsigned short ephemeral_hi = kEphemeralHi;

@@ -53,10 +53,8 @@ void sock_rcv(Socket *s, struct sk_buff *skb)
 }
 
 // A STREAM or SEQPACKET segment: to its connection, or to a listener (a connection request),
-// or answered with a reset.  The lookup runs under RCU; an answer that would end the segment's
-// connection (none: a reset; a listener, for anything but a plain SYN, which it would answer
-// with a reset) is looked up again under the namespace lock first, so that a connection moving
-// between tables (connect, SO_BINDTODEVICE) is never reset by a lookup that missed it.
+// or answered with a reset.  The lookup (module/core/lookup.cc) is exact: one that overlapped a
+// change of the tables was made again under the namespace lock.
 int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned short dport,
 	       int pkt_type)
 {
@@ -69,15 +67,7 @@ int conn_frame(struct net *net, struct sk_buff *skb, int wire_type, unsigned sho
 		afk_skb_free(skb);
 		return AFC_NET_RX_DROP;
 	}
-	bool plain_syn = (m->flags & (AFC_WIRE_SYN | AFC_WIRE_ACK | AFC_WIRE_RST | AFC_WIRE_FIN)) ==
-			 AFC_WIRE_SYN;
 	Socket *s = rx_lookup(n, type, dport, m);
-	if (!s || (!s->connected && !plain_syn)) {
-		if (s)
-			afk_sk_put(s->sk);
-		count(n, AFC_STAT_RX_RELOOKUPS);
-		s = rx_lookup_locked(n, type, dport, m);
-	}
 	if (!s) {
 		count_drop(n, AFC_DROP_NOSOCK);
 		send_reset_for(net, wire_type, m, dport, afk_skb_len(skb));

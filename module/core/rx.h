@@ -30,11 +30,9 @@ inline RxMeta *rx_meta(struct sk_buff *skb)
 }
 
 // The socket of @type a unicast frame for @dport goes to, with a reference the caller puts, or
-// nullptr.  rx_lookup reads the tables under RCU: a socket that moves between tables while it
-// runs (connect, SO_BINDTODEVICE) may be missed, or a less specific one found, as with UDP.
-// rx_lookup_locked takes the namespace lock: no table changes while it looks.
+// nullptr.  Read under RCU; when a change of the tables overlapped the lookup, or its walks
+// restarted too often, it is made again under the namespace lock (counted in rx_relookups).
 Socket *rx_lookup(Net *n, int type, unsigned short dport, const RxMeta *m);
-Socket *rx_lookup_locked(Net *n, int type, unsigned short dport, const RxMeta *m);
 // @fn(s, @arg) for every socket of @type a broadcast or multicast frame for @dport goes to
 // (namespace lock held).
 void rx_fanout(Net *n, int type, unsigned short dport, const RxMeta *m,
