@@ -176,6 +176,89 @@ static void frames_find_their_sockets_while_others_move_between_tables(struct ku
 	KUNIT_EXPECT_EQ(test, wrong, 0);
 }
 
+/* ---- a kthread that moves one socket between tables: SO_BINDTODEVICE on and off ---- */
+
+struct toggler {
+	struct task_struct *task;
+	struct socket *sock;
+	int ifindex;
+	atomic_long_t moves;
+	int err;
+};
+
+static int toggler_fn(void *arg)
+{
+	struct toggler *t = arg;
+
+	while (!kthread_should_stop()) {
+		int err = sock_bindtoindex(t->sock->sk, atomic_long_read(&t->moves) % 2 ? 0 :
+					   t->ifindex, true);
+
+		if (err && !t->err)
+			t->err = err;
+		atomic_long_inc(&t->moves);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int toggler_init(struct kunit_resource *res, void *arg)
+{
+	struct toggler *t = arg;
+
+	t->task = kthread_run(toggler_fn, t, "afc_kunit_toggler");
+	if (IS_ERR(t->task))
+		return PTR_ERR(t->task);
+	res->data = t;
+	return 0;
+}
+
+static void toggler_free(struct kunit_resource *res)
+{
+	struct toggler *t = res->data;
+
+	if (t->task)
+		kthread_stop(t->task);
+	t->task = NULL;
+}
+
+/*
+ * A socket that moves itself between tables (bound to any interface, then to the frames'
+ * device, and back: each move takes it out of one chain and into another) gets every frame
+ * meant for it: a lookup never takes the instant it is in neither for an answer.
+ */
+static void frames_reach_a_socket_while_it_moves_between_tables(struct kunit *test)
+{
+	struct net_device *dev = afc_kunit_dev(test);
+	struct socket *sock = afc_kunit_socket(test, SOCK_DGRAM);
+	unsigned long nosock = afc_kunit_drops(AFC_DROP_NOSOCK);
+	unsigned long relookups = stat_of(AFC_STAT_RX_RELOOKUPS);
+	int frames = IS_ENABLED(CONFIG_KASAN) ? 2000 : 6000, i;
+	struct toggler *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, afc_kunit_bind(sock, STABLE_PORT, 0), 0);
+	WRITE_ONCE(sock->sk->sk_rcvbuf, 32 << 20);	/* room for every frame */
+	t->sock = sock;
+	t->ifindex = dev->ifindex;
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, toggler_init, toggler_free,
+							 GFP_KERNEL, t));
+	for (i = 0; i < frames; i++) {
+		afc_rx(afc_kunit_frame(test, PEER, STABLE_PORT, 1, (u8)i, PACKET_HOST));
+		if (i % 64 == 0)
+			cond_resched();
+	}
+	kthread_stop(t->task);
+	t->task = NULL;
+	kunit_info(test, "%d frames, %u queued, %lu looked up again under the lock; meanwhile %ld moves",
+		   frames, skb_queue_len(&sock->sk->sk_receive_queue),
+		   stat_of(AFC_STAT_RX_RELOOKUPS) - relookups, atomic_long_read(&t->moves));
+	KUNIT_EXPECT_EQ(test, t->err, 0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&t->moves), 1L);
+	KUNIT_EXPECT_EQ(test, afc_kunit_drops(AFC_DROP_NOSOCK) - nosock, 0UL);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&sock->sk->sk_receive_queue), (unsigned int)frames);
+}
+
 /* A closed socket leaves the tables at once, though its memory waits for a grace period. */
 static void closed_socket_gets_nothing(struct kunit *test)
 {
@@ -237,6 +320,7 @@ static void segment_without_connection_is_reset_without_the_table_lock(struct ku
 
 static struct kunit_case lookup_cases[] = {
 	KUNIT_CASE(frames_find_their_sockets_while_others_move_between_tables),
+	KUNIT_CASE(frames_reach_a_socket_while_it_moves_between_tables),
 	KUNIT_CASE(closed_socket_gets_nothing),
 	KUNIT_CASE(socket_whose_last_reference_is_going_is_not_taken),
 	KUNIT_CASE(segment_without_connection_is_reset_without_the_table_lock),

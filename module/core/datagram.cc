@@ -149,6 +149,7 @@ extern "C" int afc_connect(Socket *s, const void *addr, int addrlen)
 			return err;
 	}
 	afc::NetLock lock(s->net);	// the receive lookups file a socket by its peer
+	afc::RxChange change(afc::net_of(s->net));	// one move
 	afc::rx_unhash(s);
 	s->connected = !disconnect;
 	s->peer = a;

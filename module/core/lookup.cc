@@ -157,35 +157,13 @@ struct Groups {
 
 } // namespace
 
-namespace {
-
-// A change of the receive tables (namespace lock held): rx_gen odd for its duration (the fence
-// keeps the table's stores after the odd count; the closing increment's release, before the
-// even one), so that a lookup under RCU that overlapped it knows to look again under the lock.
-class TableChange {
-public:
-	explicit TableChange(Net *n) : n_(n)
-	{
-		n_->rx_gen.add(1);
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-	}
-	~TableChange() { n_->rx_gen.add(1); }
-	TableChange(const TableChange &) = delete;
-	TableChange &operator=(const TableChange &) = delete;
-
-private:
-	Net *n_;
-};
-
-} // namespace
-
 // The key is final: even before the socket can be found (the atomic's release orders the key's
 // stores before it, the chain's publication orders it before the link).
 void rx_hash(Socket *s)
 {
 	Net *n = net_of(s->net);
 	Key k = key_of(s);
-	TableChange change(n);
+	RxChange change(n);
 
 	if (AFC_WARN_ON_ONCE(!(s->rx_seq.load() & 1)))
 		return;		// hashed already
@@ -203,7 +181,7 @@ void rx_unhash(Socket *s)
 {
 	if (!rx_hashed(s))
 		return;
-	TableChange change(net_of(s->net));
+	RxChange change(net_of(s->net));
 	s->rx_seq.add(1);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (!s->by_rx.linked()) {

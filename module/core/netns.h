@@ -45,6 +45,7 @@ struct afc_net {
 	afc::RcuChain<afc::Socket> bound[kRxBuckets];
 	afc::RcuChain<afc::Socket> conn[kRxBuckets];
 	afc::Atomic<unsigned int> rx_gen;	// odd while bound[]/conn[] change (lookup.cc)
+	unsigned int rx_changing = 0;		// RxChange nesting (namespace lock)
 	unsigned long port_map[kPorts / kWordBits] = {};
 	unsigned short ephemeral_lo = kEphemeralLo;
 	unsigned short ephemeral_hi = kEphemeralHi;
@@ -102,9 +103,34 @@ void port_unbind(Socket *s);
 void port_set_ifindex(Socket *s, int ifindex);	// namespace lock held
 int port_bind_child(Socket *c, const Socket *listener);
 
+// A change of the receive tables, the namespace lock held: rx_gen is odd from the outermost
+// one's start to its end, so that a lookup under RCU that overlapped it looks again under the
+// lock (module/core/lookup.cc).  A move (rx_unhash, new binding or peer, rx_hash) is one change:
+// in between the socket is in no table, which a lookup must not take for an answer.
+class RxChange {
+public:
+	explicit RxChange(Net *n) : n_(n)
+	{
+		if (n_->rx_changing++ == 0) {
+			n_->rx_gen.add(1);
+			__atomic_thread_fence(__ATOMIC_RELEASE);	// the tables' stores after it
+		}
+	}
+	~RxChange()
+	{
+		if (--n_->rx_changing == 0)
+			n_->rx_gen.add(1);	// its release: the tables' stores before it
+	}
+	RxChange(const RxChange &) = delete;
+	RxChange &operator=(const RxChange &) = delete;
+
+private:
+	Net *n_;
+};
+
 // The receive tables (module/core/lookup.cc); the namespace lock held.  rx_hash files a bound
 // socket by its current binding and peer; rx_unhash takes it out.  Between the two, the socket's
-// binding and peer may change.
+// binding and peer may change, inside one RxChange.
 void rx_hash(Socket *s);
 void rx_unhash(Socket *s);
 bool rx_hashed(const Socket *s);

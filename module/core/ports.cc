@@ -150,6 +150,7 @@ void port_set_ifindex(Socket *s, int ifindex)
 {
 	if (!s->bound || s->ifindex == ifindex)
 		return;
+	RxChange change(net_of(s->net));	// one move
 	rx_unhash(s);
 	s->ifindex = ifindex;
 	rx_hash(s);

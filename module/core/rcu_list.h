@@ -88,7 +88,7 @@ public:
 	{
 		unsigned int restarts = 0;
 	restart:
-		if (restarts++ == kMaxRestarts) {
+		if (restarts++ > kMaxRestarts) {
 			*gave_up = true;
 			return nullptr;
 		}

@@ -238,6 +238,7 @@ extern "C" int afc_conn_connect(Socket *s, const void *addr, int addrlen, int no
 
 		{
 			afc::NetLock lock(s->net);
+			afc::RxChange change(afc::net_of(s->net));	// one move
 			afc::rx_unhash(s);
 			s->peer = a;
 			s->connected = true;
