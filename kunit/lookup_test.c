@@ -9,6 +9,7 @@
  * watches the frees that wait for a grace period.
  */
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include "afc_kunit.h"
@@ -22,6 +23,30 @@
 static unsigned long stat_of(int stat)
 {
 	return afc_net_stat(&init_net, stat);
+}
+
+/*
+ * A kthread for @fn on another CPU than the case's (which stays on its own until
+ * other_cpu_done), so that the two really run at once; on one CPU they take turns.
+ */
+static struct task_struct *other_cpu_start(int (*fn)(void *), void *data, const char *name)
+{
+	unsigned int cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	struct task_struct *task = kthread_create(fn, data, "%s", name);
+
+	if (IS_ERR(task))
+		return task;
+	if (cpu < nr_cpu_ids) {
+		kthread_bind(task, cpu);
+		set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
+	}
+	wake_up_process(task);
+	return task;
+}
+
+static void other_cpu_done(void)
+{
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
 }
 
 /* ---- a kthread that binds, connects, disconnects and closes sockets until stopped ---- */
@@ -97,7 +122,7 @@ static int mover_init(struct kunit_resource *res, void *arg)
 {
 	struct mover *m = arg;
 
-	m->task = kthread_run(mover_fn, m, "afc_kunit_mover");
+	m->task = other_cpu_start(mover_fn, m, "afc_kunit_mover");
 	if (IS_ERR(m->task))
 		return PTR_ERR(m->task);
 	res->data = m;
@@ -111,6 +136,7 @@ static void mover_free(struct kunit_resource *res)
 	if (m->task)
 		kthread_stop(m->task);
 	m->task = NULL;
+	other_cpu_done();
 }
 
 /* Started after the case's sockets: stopped before they are released (resources go LIFO). */
@@ -129,6 +155,7 @@ static void mover_stop(struct mover *m)
 {
 	kthread_stop(m->task);
 	m->task = NULL;
+	other_cpu_done();
 }
 
 /* ---- the cases ---- */
@@ -206,7 +233,7 @@ static int toggler_init(struct kunit_resource *res, void *arg)
 {
 	struct toggler *t = arg;
 
-	t->task = kthread_run(toggler_fn, t, "afc_kunit_toggler");
+	t->task = other_cpu_start(toggler_fn, t, "afc_kunit_toggler");
 	if (IS_ERR(t->task))
 		return PTR_ERR(t->task);
 	res->data = t;
@@ -220,6 +247,7 @@ static void toggler_free(struct kunit_resource *res)
 	if (t->task)
 		kthread_stop(t->task);
 	t->task = NULL;
+	other_cpu_done();
 }
 
 /*
@@ -250,6 +278,7 @@ static void frames_reach_a_socket_while_it_moves_between_tables(struct kunit *te
 	}
 	kthread_stop(t->task);
 	t->task = NULL;
+	other_cpu_done();
 	kunit_info(test, "%d frames, %u queued, %lu looked up again under the lock; meanwhile %ld moves",
 		   frames, skb_queue_len(&sock->sk->sk_receive_queue),
 		   stat_of(AFC_STAT_RX_RELOOKUPS) - relookups, atomic_long_read(&t->moves));
