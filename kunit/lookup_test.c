@@ -26,33 +26,67 @@ static unsigned long stat_of(int stat)
 }
 
 /*
- * A kthread for @fn on another CPU than the case's (which stays on its own until
- * other_cpu_done), so that the two really run at once; on one CPU they take turns.
+ * A test-managed kthread running @fn(@data) on another CPU than the case's (which stays on its
+ * own meanwhile), so that the two really run at once; on one CPU they take turns.  Started
+ * after the case's sockets, so stopped before they are released (resources go LIFO);
+ * racer_stop stops it earlier.
  */
-static struct task_struct *other_cpu_start(int (*fn)(void *), void *data, const char *name)
+struct racer {
+	struct task_struct *task;
+	int (*fn)(void *);
+	void *data;
+	const char *name;
+};
+
+static void racer_stop(struct racer *r)
 {
+	if (!r->task)
+		return;
+	kthread_stop(r->task);
+	r->task = NULL;
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
+static int racer_init(struct kunit_resource *res, void *arg)
+{
+	struct racer *r = arg;
 	unsigned int cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
-	struct task_struct *task = kthread_create(fn, data, "%s", name);
+	struct task_struct *task = kthread_create(r->fn, r->data, "%s", r->name);
 
 	if (IS_ERR(task))
-		return task;
+		return PTR_ERR(task);
 	if (cpu < nr_cpu_ids) {
 		kthread_bind(task, cpu);
 		set_cpus_allowed_ptr(current, cpumask_of(raw_smp_processor_id()));
 	}
+	r->task = task;
 	wake_up_process(task);
-	return task;
+	res->data = r;
+	return 0;
 }
 
-static void other_cpu_done(void)
+static void racer_free(struct kunit_resource *res)
 {
-	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	racer_stop(res->data);
+}
+
+static struct racer *racer_start(struct kunit *test, int (*fn)(void *), void *data,
+				 const char *name)
+{
+	struct racer *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->fn = fn;
+	r->data = data;
+	r->name = name;
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, racer_init, racer_free,
+							 GFP_KERNEL, r));
+	return r;
 }
 
 /* ---- a kthread that binds, connects, disconnects and closes sockets until stopped ---- */
 
 struct mover {
-	struct task_struct *task;
 	int ifindex;
 	atomic_long_t moves;	/* connects and disconnects done */
 	atomic_long_t closes;
@@ -118,46 +152,6 @@ static int mover_fn(void *arg)
 	return 0;
 }
 
-static int mover_init(struct kunit_resource *res, void *arg)
-{
-	struct mover *m = arg;
-
-	m->task = other_cpu_start(mover_fn, m, "afc_kunit_mover");
-	if (IS_ERR(m->task))
-		return PTR_ERR(m->task);
-	res->data = m;
-	return 0;
-}
-
-static void mover_free(struct kunit_resource *res)
-{
-	struct mover *m = res->data;
-
-	if (m->task)
-		kthread_stop(m->task);
-	m->task = NULL;
-	other_cpu_done();
-}
-
-/* Started after the case's sockets: stopped before they are released (resources go LIFO). */
-static struct mover *mover_start(struct kunit *test, int ifindex)
-{
-	struct mover *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	m->ifindex = ifindex;
-	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, mover_init, mover_free,
-							 GFP_KERNEL, m));
-	return m;
-}
-
-static void mover_stop(struct mover *m)
-{
-	kthread_stop(m->task);
-	m->task = NULL;
-	other_cpu_done();
-}
-
 /* ---- the cases ---- */
 
 /*
@@ -173,15 +167,18 @@ static void frames_find_their_sockets_while_others_move_between_tables(struct ku
 	struct socket *stable[STABLE];
 	unsigned int *sent = kunit_kcalloc(test, STABLE, sizeof(*sent), GFP_KERNEL);
 	int frames = IS_ENABLED(CONFIG_KASAN) ? 8000 : 16000;	/* no receive buffer fills */
+	struct mover *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	int i, wrong = 0;
-	struct mover *m;
+	struct racer *r;
 
 	KUNIT_ASSERT_NOT_NULL(test, sent);
+	KUNIT_ASSERT_NOT_NULL(test, m);
 	for (i = 0; i < STABLE; i++) {
 		stable[i] = afc_kunit_socket(test, SOCK_DGRAM);
 		KUNIT_ASSERT_EQ(test, afc_kunit_bind(stable[i], STABLE_PORT + i, 0), 0);
 	}
-	m = mover_start(test, dev->ifindex);
+	m->ifindex = dev->ifindex;
+	r = racer_start(test, mover_fn, m, "afc_kunit_mover");
 	for (i = 0; i < frames; i++) {
 		unsigned int k = get_random_u32() % STABLE;
 
@@ -190,7 +187,7 @@ static void frames_find_their_sockets_while_others_move_between_tables(struct ku
 		if (i % 64 == 0)
 			cond_resched();
 	}
-	mover_stop(m);
+	racer_stop(r);
 	for (i = 0; i < STABLE; i++)
 		wrong += skb_queue_len(&stable[i]->sk->sk_receive_queue) != sent[i];
 	kunit_info(test, "%d frames to %d sockets, %d with a wrong count, %lu looked up again under the lock; meanwhile %ld moves, %ld closes",
@@ -206,7 +203,6 @@ static void frames_find_their_sockets_while_others_move_between_tables(struct ku
 /* ---- a kthread that moves one socket between tables: SO_BINDTODEVICE on and off ---- */
 
 struct toggler {
-	struct task_struct *task;
 	struct socket *sock;
 	int ifindex;
 	atomic_long_t moves;
@@ -229,27 +225,6 @@ static int toggler_fn(void *arg)
 	return 0;
 }
 
-static int toggler_init(struct kunit_resource *res, void *arg)
-{
-	struct toggler *t = arg;
-
-	t->task = other_cpu_start(toggler_fn, t, "afc_kunit_toggler");
-	if (IS_ERR(t->task))
-		return PTR_ERR(t->task);
-	res->data = t;
-	return 0;
-}
-
-static void toggler_free(struct kunit_resource *res)
-{
-	struct toggler *t = res->data;
-
-	if (t->task)
-		kthread_stop(t->task);
-	t->task = NULL;
-	other_cpu_done();
-}
-
 /*
  * A socket that moves itself between tables (bound to any interface, then to the frames'
  * device, and back: each move takes it out of one chain and into another) gets every frame
@@ -263,22 +238,20 @@ static void frames_reach_a_socket_while_it_moves_between_tables(struct kunit *te
 	unsigned long relookups = stat_of(AFC_STAT_RX_RELOOKUPS);
 	int frames = IS_ENABLED(CONFIG_KASAN) ? 2000 : 6000, i;
 	struct toggler *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct racer *r;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_ASSERT_EQ(test, afc_kunit_bind(sock, STABLE_PORT, 0), 0);
 	WRITE_ONCE(sock->sk->sk_rcvbuf, 32 << 20);	/* room for every frame */
 	t->sock = sock;
 	t->ifindex = dev->ifindex;
-	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, toggler_init, toggler_free,
-							 GFP_KERNEL, t));
+	r = racer_start(test, toggler_fn, t, "afc_kunit_toggler");
 	for (i = 0; i < frames; i++) {
 		afc_rx(afc_kunit_frame(test, PEER, STABLE_PORT, 1, (u8)i, PACKET_HOST));
 		if (i % 64 == 0)
 			cond_resched();
 	}
-	kthread_stop(t->task);
-	t->task = NULL;
-	other_cpu_done();
+	racer_stop(r);
 	kunit_info(test, "%d frames, %u queued, %lu looked up again under the lock; meanwhile %ld moves",
 		   frames, skb_queue_len(&sock->sk->sk_receive_queue),
 		   stat_of(AFC_STAT_RX_RELOOKUPS) - relookups, atomic_long_read(&t->moves));
